@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Passive authentication of `EF.CardSecurity` (BSI TR-03110-3 A.1.2 and
+//! 3.4, ICAO Doc 9303-11 5.1 and 9303-12): the SecurityInfos holding the
+//! card's static Chip Authentication key are signed by a document signer
+//! (CMS SignedData, RFC 5652), whose X.509 certificate must be issued by a
+//! country signing CA (CSCA) from the configured trust list.
+//!
+//! Only a [`VerifiedCardSecurity`] can hand out the chip key that
+//! [`crate::chip_auth::start_verified`] uses, so a successful Chip
+//! Authentication proves the card holds a key the issuing state signed: a
+//! fake card cannot feed a fake identity.
+//!
+//! Checks, in order: content type `id-SecurityObject`; the one SignerInfo's
+//! `messageDigest` attribute equals the hash of the SecurityInfos and its
+//! `contentType` attribute matches (RFC 5652 5.4, 11.1); the signature over
+//! the DER `SET OF` signed attributes verifies with the document signer key;
+//! the document signer certificate names a trusted CSCA as issuer, its
+//! signature verifies with that CSCA's key, and it is valid today.
+//! Only ECDSA on brainpoolP256r1 with SHA-256/384/512 is implemented.
+
+use bp256::BrainpoolP256r1;
+use ecdsa::signature::hazmat::PrehashVerifier;
+use ecdsa::{Signature, VerifyingKey};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+use thiserror::Error;
+
+use crate::card_access::{CardAccess, CardAccessError, ChipAuthenticationPublicKeyInfo, ObjectIdentifier};
+use crate::cvc::CvcDate;
+use crate::tlv::{self, Tlv, TlvError};
+
+const ID_SIGNED_DATA: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
+/// `id-SecurityObject` = 0.4.0.127.0.7.3.2.1 (TR-03110-3 A.1.2.2).
+const ID_SECURITY_OBJECT: [u8; 8] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x02, 0x01];
+const ID_CONTENT_TYPE: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03];
+const ID_MESSAGE_DIGEST: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04];
+const ID_SHA256: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const ID_SHA384: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
+const ID_SHA512: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
+const ID_ECDSA_SHA256: [u8; 8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02];
+const ID_ECDSA_SHA384: [u8; 8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03];
+const ID_ECDSA_SHA512: [u8; 8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04];
+const ID_EC_PUBLIC_KEY: [u8; 7] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
+/// brainpoolP256r1 = 1.3.36.3.3.2.8.1.1.7 (RFC 5639).
+const ID_BRAINPOOL_P256R1: [u8; 9] = [0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07];
+
+/// Why `EF.CardSecurity` is not authentic (or could not be checked).
+/// Every variant means: do not use this card's data.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum PaError {
+    /// Not valid DER.
+    #[error("EF.CardSecurity is not valid DER: {0}")]
+    Tlv(#[from] TlvError),
+    /// Not a CMS SignedData with one SignerInfo and signed attributes.
+    #[error("EF.CardSecurity is not a CMS SignedData of the expected shape")]
+    MalformedSignedData,
+    /// The encapsulated content is not `id-SecurityObject`, or the
+    /// `contentType` attribute names another type.
+    #[error("signed content is not a security object")]
+    WrongContentType,
+    /// The `messageDigest` attribute does not match the SecurityInfos.
+    #[error("SecurityInfos do not match the signed digest")]
+    DigestMismatch,
+    /// A digest or signature algorithm other than SHA-2 / ECDSA on brainpoolP256r1.
+    #[error("unsupported algorithm {0}")]
+    UnsupportedAlgorithm(ObjectIdentifier),
+    /// The document signer certificate named by the SignerInfo is not included.
+    #[error("document signer certificate is missing")]
+    SignerCertificateMissing,
+    /// A certificate is not a parsable X.509 certificate.
+    #[error("malformed X.509 certificate")]
+    MalformedCertificate,
+    /// The document signer's signature over the signed attributes is invalid.
+    #[error("document signer signature is invalid")]
+    BadSignature,
+    /// No CSCA in the trust list issued the document signer certificate.
+    #[error("document signer was not issued by a trusted CSCA")]
+    UntrustedSigner,
+    /// The CSCA's signature on the document signer certificate is invalid.
+    #[error("document signer certificate signature is invalid")]
+    BadCertificateSignature,
+    /// The document signer certificate is not valid on the checked date.
+    #[error("document signer certificate is not valid on {0:?}")]
+    SignerCertificateNotValid(CvcDate),
+    /// The SecurityInfos inside are malformed.
+    #[error("signed SecurityInfos: {0}")]
+    SecurityInfos(#[from] CardAccessError),
+}
+
+/// The configured country signing CA certificates.
+#[derive(Clone, Debug, Default)]
+pub struct TrustList {
+    cscas: Vec<Certificate>,
+}
+
+impl TrustList {
+    /// A trust list from DER X.509 CSCA certificates.
+    pub fn from_der_certificates<'a>(certificates: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, PaError> {
+        let cscas = certificates.into_iter().map(Certificate::parse).collect::<Result<_, _>>()?;
+        Ok(Self { cscas })
+    }
+
+    /// Number of CSCAs.
+    pub fn len(&self) -> usize {
+        self.cscas.len()
+    }
+
+    /// Whether the list is empty (nothing can then be verified).
+    pub fn is_empty(&self) -> bool {
+        self.cscas.is_empty()
+    }
+}
+
+/// `EF.CardSecurity` whose signature chain was checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedCardSecurity {
+    infos: CardAccess,
+}
+
+impl VerifiedCardSecurity {
+    /// The signed SecurityInfos.
+    pub fn security_infos(&self) -> &CardAccess {
+        &self.infos
+    }
+
+    /// The signed static Chip Authentication key with `key_id` (or the only one).
+    pub fn chip_key(&self, key_id: Option<u32>) -> Option<&ChipAuthenticationPublicKeyInfo> {
+        self.infos.chip_authentication_public_key(key_id)
+    }
+}
+
+/// The parts of an X.509 certificate passive authentication needs (RFC 5280 4.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Certificate {
+    tbs: Vec<u8>,
+    signature_algorithm: Vec<u8>,
+    signature: Vec<u8>,
+    serial: Vec<u8>,
+    issuer: Vec<u8>,
+    subject: Vec<u8>,
+    not_before: CvcDate,
+    not_after: CvcDate,
+    /// Uncompressed brainpoolP256r1 point, `None` for other key types.
+    public_key: Option<Vec<u8>>,
+}
+
+impl Certificate {
+    fn parse(der: &[u8]) -> Result<Self, PaError> {
+        let bad = || PaError::MalformedCertificate;
+        let parts = tlv::parse_single(der)?.expect_tag(0x30)?.children()?;
+        let [tbs, algorithm, signature, ..] = parts.as_slice() else {
+            return Err(bad());
+        };
+        let fields = tbs.children()?;
+        // An explicit [0] version comes first in v2/v3 certificates.
+        let fields = match fields.first() {
+            Some(first) if first.tag.0 == 0xA0 => &fields[1..],
+            _ => &fields[..],
+        };
+        let [serial, _, issuer, validity, subject, spki, ..] = fields else {
+            return Err(bad());
+        };
+        let times = validity.children()?;
+        let [not_before, not_after, ..] = times.as_slice() else {
+            return Err(bad());
+        };
+        Ok(Self {
+            tbs: tbs.raw.to_vec(),
+            signature_algorithm: algorithm_oid(algorithm)?,
+            signature: bit_string(signature).ok_or_else(bad)?.to_vec(),
+            serial: serial.value.to_vec(),
+            issuer: issuer.raw.to_vec(),
+            subject: subject.raw.to_vec(),
+            not_before: x509_time(not_before).ok_or_else(bad)?,
+            not_after: x509_time(not_after).ok_or_else(bad)?,
+            public_key: brainpool_key(spki)?,
+        })
+    }
+}
+
+fn algorithm_oid(algorithm: &Tlv<'_>) -> Result<Vec<u8>, PaError> {
+    let parts = algorithm.children()?;
+    match parts.first() {
+        Some(oid) if oid.tag.0 == 0x06 => Ok(oid.value.to_vec()),
+        _ => Err(PaError::MalformedSignedData),
+    }
+}
+
+/// BIT STRING content without the unused-bits byte (which must be 0).
+fn bit_string<'a>(t: &Tlv<'a>) -> Option<&'a [u8]> {
+    match (t.tag.0, t.value) {
+        (0x03, [0x00, rest @ ..]) => Some(rest),
+        _ => None,
+    }
+}
+
+/// UTCTime `YYMMDDhhmmssZ` (RFC 5280 4.1.2.5.1: 50 to 99 mean 19xx) or GeneralizedTime `YYYYMMDD...`.
+fn x509_time(t: &Tlv<'_>) -> Option<CvcDate> {
+    let digits = |s: &[u8]| -> Option<u16> {
+        s.iter().try_fold(0u16, |acc, b| b.is_ascii_digit().then(|| acc * 10 + u16::from(b - b'0')))
+    };
+    let (year, rest) = match t.tag.0 {
+        0x17 if t.value.len() >= 6 => {
+            let yy = digits(&t.value[..2])?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &t.value[2..])
+        }
+        0x18 if t.value.len() >= 8 => (digits(&t.value[..4])?, &t.value[4..]),
+        _ => return None,
+    };
+    Some(CvcDate {
+        year,
+        month: u8::try_from(digits(rest.get(..2)?)?).ok()?,
+        day: u8::try_from(digits(rest.get(2..4)?)?).ok()?,
+    })
+}
+
+/// The point of an `id-ecPublicKey` key on the named curve brainpoolP256r1.
+fn brainpool_key(spki: &Tlv<'_>) -> Result<Option<Vec<u8>>, PaError> {
+    let parts = spki.children()?;
+    let [algorithm, key, ..] = parts.as_slice() else {
+        return Err(PaError::MalformedCertificate);
+    };
+    let alg = algorithm.children()?;
+    match alg.as_slice() {
+        [kind, curve, ..] if kind.value == ID_EC_PUBLIC_KEY && curve.value == ID_BRAINPOOL_P256R1 => {
+            Ok(Some(bit_string(key).ok_or(PaError::MalformedCertificate)?.to_vec()))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn digest(algorithm: &[u8], data: &[u8]) -> Result<Vec<u8>, PaError> {
+    Ok(match algorithm {
+        a if a == ID_SHA256 || a == ID_ECDSA_SHA256 => Sha256::digest(data).to_vec(),
+        a if a == ID_SHA384 || a == ID_ECDSA_SHA384 => Sha384::digest(data).to_vec(),
+        a if a == ID_SHA512 || a == ID_ECDSA_SHA512 => Sha512::digest(data).to_vec(),
+        other => return Err(PaError::UnsupportedAlgorithm(ObjectIdentifier(other.to_vec()))),
+    })
+}
+
+/// Verifies a DER `ECDSA-Sig-Value` (RFC 3279 2.2.3) with a brainpoolP256r1 key.
+fn verify_ecdsa(public_key: &[u8], algorithm: &[u8], message: &[u8], der_signature: &[u8]) -> Result<bool, PaError> {
+    let hash = digest(algorithm, message)?;
+    if ![&ID_ECDSA_SHA256, &ID_ECDSA_SHA384, &ID_ECDSA_SHA512].iter().any(|a| a[..] == *algorithm) {
+        return Err(PaError::UnsupportedAlgorithm(ObjectIdentifier(algorithm.to_vec())));
+    }
+    let Ok(key) = VerifyingKey::<BrainpoolP256r1>::from_sec1_bytes(public_key) else {
+        return Ok(false);
+    };
+    let Ok(sig) = tlv::parse_single(der_signature).and_then(|s| s.expect_tag(0x30)?.children()) else {
+        return Ok(false);
+    };
+    let mut plain = [0u8; 64];
+    for (i, int) in sig.iter().take(2).enumerate() {
+        let v = int.value;
+        let v = v.strip_prefix(&[0u8][..]).filter(|r| !r.is_empty()).unwrap_or(v);
+        if int.tag.0 != 0x02 || v.len() > 32 {
+            return Ok(false);
+        }
+        plain[i * 32 + 32 - v.len()..(i + 1) * 32].copy_from_slice(v);
+    }
+    let Ok(signature) = Signature::<BrainpoolP256r1>::from_slice(&plain) else {
+        return Ok(false);
+    };
+    Ok(key.verify_prehash(&hash, &signature).is_ok())
+}
+
+/// Verifies `EF.CardSecurity` against `trust` on `today` and returns its SecurityInfos.
+pub fn verify_card_security(der: &[u8], trust: &TrustList, today: CvcDate) -> Result<VerifiedCardSecurity, PaError> {
+    let malformed = || PaError::MalformedSignedData;
+    let content_info = tlv::parse_single(der)?.expect_tag(0x30)?.children()?;
+    let [oid, explicit, ..] = content_info.as_slice() else {
+        return Err(malformed());
+    };
+    if oid.value != ID_SIGNED_DATA || explicit.tag.0 != 0xA0 {
+        return Err(malformed());
+    }
+    let signed_data = tlv::parse_single(explicit.value)?.expect_tag(0x30)?.children()?;
+    let encap = signed_data.get(2).ok_or_else(malformed)?.children()?;
+    let [content_type, wrapped, ..] = encap.as_slice() else {
+        return Err(malformed());
+    };
+    if content_type.value != ID_SECURITY_OBJECT {
+        return Err(PaError::WrongContentType);
+    }
+    let content = tlv::parse_single(wrapped.value)?.expect_tag(0x04)?.value;
+    let certificates =
+        signed_data.iter().find(|t| t.tag.0 == 0xA0).map(|t| t.children()).transpose()?.unwrap_or_default();
+    let signer_infos = signed_data.iter().rev().find(|t| t.tag.0 == 0x31).ok_or_else(malformed)?.children()?;
+    let [signer_info] = signer_infos.as_slice() else {
+        return Err(malformed());
+    };
+    let fields = signer_info.children()?;
+    let [_, sid, digest_algorithm, signed_attrs, signature_algorithm, signature, ..] = fields.as_slice() else {
+        return Err(malformed());
+    };
+    if signed_attrs.tag.0 != 0xA0 || signature.tag.0 != 0x04 {
+        return Err(malformed());
+    }
+
+    // RFC 5652 5.4: messageDigest and contentType attributes.
+    let mut digest_ok = false;
+    let mut type_ok = false;
+    for attribute in signed_attrs.children()? {
+        let parts = attribute.children()?;
+        let [attr_type, values, ..] = parts.as_slice() else {
+            return Err(malformed());
+        };
+        let value = tlv::parse_single(values.value)?;
+        if attr_type.value == ID_MESSAGE_DIGEST {
+            digest_ok = value.tag.0 == 0x04 && value.value == digest(&algorithm_oid(digest_algorithm)?, content)?;
+        } else if attr_type.value == ID_CONTENT_TYPE {
+            type_ok = value.value == ID_SECURITY_OBJECT;
+        }
+    }
+    if !type_ok {
+        return Err(PaError::WrongContentType);
+    }
+    if !digest_ok {
+        return Err(PaError::DigestMismatch);
+    }
+
+    // The signer: issuerAndSerialNumber (RFC 5652 5.3).
+    let sid_parts = sid.children()?;
+    let [sid_issuer, sid_serial, ..] = sid_parts.as_slice() else {
+        return Err(malformed());
+    };
+    let signer = certificates
+        .iter()
+        .map(|c| Certificate::parse(c.raw))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .find(|c| c.issuer == sid_issuer.raw && c.serial == sid_serial.value)
+        .ok_or(PaError::SignerCertificateMissing)?;
+    let signer_key = signer
+        .public_key
+        .as_deref()
+        .ok_or_else(|| PaError::UnsupportedAlgorithm(ObjectIdentifier(signer.signature_algorithm.clone())))?;
+
+    // The signature covers the DER of the attributes as SET OF (RFC 5652 5.4).
+    let mut signed_bytes = signed_attrs.raw.to_vec();
+    signed_bytes[0] = 0x31;
+    if !verify_ecdsa(signer_key, &algorithm_oid(signature_algorithm)?, &signed_bytes, signature.value)? {
+        return Err(PaError::BadSignature);
+    }
+
+    let csca = trust.cscas.iter().find(|c| c.subject == signer.issuer).ok_or(PaError::UntrustedSigner)?;
+    let csca_key = csca
+        .public_key
+        .as_deref()
+        .ok_or_else(|| PaError::UnsupportedAlgorithm(ObjectIdentifier(csca.signature_algorithm.clone())))?;
+    if !verify_ecdsa(csca_key, &signer.signature_algorithm, &signer.tbs, &signer.signature)? {
+        return Err(PaError::BadCertificateSignature);
+    }
+    if today < signer.not_before || signer.not_after < today {
+        return Err(PaError::SignerCertificateNotValid(today));
+    }
+    Ok(VerifiedCardSecurity { infos: CardAccess::parse(content)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_and_generalized_times_decode_with_the_rfc_5280_century_rule() {
+        let utc = tlv::encode(0x17, b"491231235959Z");
+        assert_eq!(x509_time(&tlv::parse_single(&utc).unwrap()), Some(CvcDate { year: 2049, month: 12, day: 31 }));
+        let utc = tlv::encode(0x17, b"500101000000Z");
+        assert_eq!(x509_time(&tlv::parse_single(&utc).unwrap()).map(|d| d.year), Some(1950));
+        let general = tlv::encode(0x18, b"20510704120000Z");
+        assert_eq!(x509_time(&tlv::parse_single(&general).unwrap()), Some(CvcDate { year: 2051, month: 7, day: 4 }));
+        let garbage = tlv::encode(0x17, b"49AB31235959Z");
+        assert_eq!(x509_time(&tlv::parse_single(&garbage).unwrap()), None);
+    }
+
+    #[test]
+    fn non_signed_data_is_rejected() {
+        let not_cms = tlv::encode(0x30, &tlv::encode(0x06, &ID_SECURITY_OBJECT));
+        assert_eq!(
+            verify_card_security(&not_cms, &TrustList::default(), CvcDate { year: 2027, month: 1, day: 1 }),
+            Err(PaError::MalformedSignedData)
+        );
+    }
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The Bürgerterminal kiosk.
+//!
+//! `kiosk demo` runs the complete terminal with simulated hardware: a window
+//! if there is a display, otherwise a scripted walk-through that writes one
+//! screenshot per screen. `kiosk bench` prints the performance figures.
+
+mod bench;
+mod config;
+mod controller;
+mod hardware;
+mod headless;
+#[cfg(test)]
+mod ui_tests;
+mod view;
+mod walkthrough;
+
+/// The code generated from `ui/*.slint`.
+mod ui {
+    #![allow(missing_docs, clippy::all, clippy::pedantic, clippy::todo)]
+    slint::include_modules!();
+}
+pub use ui::*;
+
+use anyhow::{Context, Result};
+use card_reader::SimulatedReader;
+use clap::{Parser, Subcommand};
+use controller::{DemoCard, Kiosk};
+use hardware::Hardware;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Every byte the kiosk frees is zeroed first, so that a citizen's data
+/// cannot linger in freed heap memory after the session is wiped (the
+/// session also zeroizes its own data explicitly; this catches the copies
+/// that libraries and the UI make).
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
+#[derive(Parser)]
+#[command(name = "kiosk", version, about = "The Bürgerterminal: a self-service terminal for citizens")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The whole terminal with a simulated ID card, portal and printer.
+    Demo(DemoArgs),
+    /// Prints performance figures, one `name: value unit` per line.
+    Bench,
+    /// Renders the first frame and reports it on standard output (used by
+    /// `bench` to time process start to first frame).
+    #[command(hide = true)]
+    FirstFrame,
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// Run the scripted walk-through without a display (the default when
+    /// there is no display).
+    #[arg(long)]
+    headless: bool,
+    /// Where the walk-through writes its screenshots and the receipt.
+    #[arg(long, value_name = "DIR")]
+    screenshots: Option<PathBuf>,
+    /// A configuration directory (terminal.toml, catalogue.toml, texts.toml)
+    /// instead of the compiled-in defaults.
+    #[arg(long, value_name = "DIR")]
+    config: Option<PathBuf>,
+    /// The simulated card's file.
+    #[arg(long, value_name = "FILE")]
+    card: Option<PathBuf>,
+    /// The terminal's data directory (queue, device keys).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// After the walk-through, keep running until standard input closes (for
+    /// the test that looks for leftovers in the process's memory).
+    #[arg(long)]
+    hold: bool,
+    /// Stop the walk-through on the filled-in form, inside the session (for
+    /// the wipe test's proof that its scan finds personal data when present).
+    #[arg(long, hide = true)]
+    stop_in_session: bool,
+}
+
+fn main() -> Result<()> {
+    init_logging();
+    match Cli::parse().command {
+        Command::Demo(args) => demo(args),
+        Command::Bench => bench::run(),
+        Command::FirstFrame => bench::first_frame(),
+    }
+}
+
+/// Logs go to standard error; under systemd that is the journal, which adds
+/// its own timestamps. Logs never carry personal data.
+fn init_logging() {
+    let under_journal = std::env::var_os("JOURNAL_STREAM").is_some();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if under_journal {
+        builder.without_time().with_ansi(false).init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Whether a window can be opened here: a desktop session for the `desktop`
+/// build, or a DRM device for the appliance's linuxkms backend.
+fn has_display() -> bool {
+    let desktop = cfg!(feature = "desktop")
+        && (std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some());
+    desktop || Path::new("/dev/dri/card0").exists() && std::env::var_os("SLINT_BACKEND").is_some()
+}
+
+fn demo(args: DemoArgs) -> Result<()> {
+    let config = config::Config::load(args.config.as_deref())?;
+    let card_file = args.card.unwrap_or_else(config::default_demo_card);
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => std::env::temp_dir().join(format!("buergerterminal-demo-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let headless = args.headless || args.screenshots.is_some() || !has_display();
+    let screenshots = match (headless, args.screenshots) {
+        (_, Some(dir)) => Some(dir),
+        (true, None) => Some(PathBuf::from("screenshots")),
+        (false, None) => None,
+    };
+    let printer_dir = screenshots.clone().unwrap_or_else(|| data_dir.join("receipts"));
+    std::fs::create_dir_all(&printer_dir).with_context(|| format!("cannot create {}", printer_dir.display()))?;
+
+    let screen = if headless { Some(headless::Screen::install()?) } else { None };
+    let kiosk = demo_kiosk(config, card_file, &printer_dir)?;
+
+    match screen {
+        Some(screen) => {
+            if let Some(dir) = &screenshots {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            let outcome = walkthrough::Walkthrough::new(Rc::clone(&kiosk), screen, screenshots.clone(), printer_dir)
+                .run(args.stop_in_session)?;
+            if let Some(tracking) = &outcome.tracking {
+                println!("tracking number: {tracking}");
+            }
+            println!("taps: {}", outcome.taps);
+            println!("screenshots: {} in {}", outcome.screenshots.len(), screenshots.unwrap_or_default().display());
+            if args.hold {
+                println!("holding");
+                hold(&kiosk);
+            }
+            Ok(())
+        }
+        None => interactive(&kiosk),
+    }
+}
+
+/// A kiosk with the simulated card, portal and printer. The printer puts its
+/// paper into `printer_dir`. A headless screen, if wanted, must be installed
+/// before.
+fn demo_kiosk(config: config::Config, card_file: PathBuf, printer_dir: &Path) -> Result<Rc<std::cell::RefCell<Kiosk>>> {
+    let (reader, slot) = SimulatedReader::new();
+    let portal = Arc::new(portal::SimulatedPortal::new());
+    let printer = printer::SimulatedPrinter::new(printer_dir, config.terminal.paper());
+    let hardware = Hardware::start(Box::new(reader), portal, Box::new(printer))?;
+    let app = App::new().context("cannot create the kiosk UI")?;
+    Ok(Kiosk::new(app, config, hardware, Some(DemoCard { slot, file: card_file })))
+}
+
+/// Keeps the kiosk alive, ticking, until standard input is closed.
+fn hold(kiosk: &Rc<std::cell::RefCell<Kiosk>>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        let _ = tx.send(());
+    });
+    while rx.recv_timeout(std::time::Duration::from_millis(200)).is_err() {
+        let mut kiosk = kiosk.borrow_mut();
+        kiosk.pump();
+        kiosk.tick();
+    }
+}
+
+fn interactive(kiosk: &Rc<std::cell::RefCell<Kiosk>>) -> Result<()> {
+    let timer = slint::Timer::default();
+    let weak = Rc::downgrade(kiosk);
+    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(50), move || {
+        if let Some(kiosk) = weak.upgrade()
+            && let Ok(mut kiosk) = kiosk.try_borrow_mut()
+        {
+            kiosk.pump();
+            kiosk.tick();
+        }
+    });
+    let app = kiosk.borrow().app.clone_strong();
+    app.window().set_fullscreen(true);
+    app.run().context("the UI stopped")?;
+    Ok(())
+}

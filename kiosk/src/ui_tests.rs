@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The real `.slint` UI, driven headless by accessible labels: what each
+//! screen says, in German and English, for the cases a citizen meets. Every
+//! screen visited is also rendered to a PNG under the system's temporary
+//! directory (`buergerterminal-ui-tests/`) for a person to look at.
+//!
+//! Slint's platform is per process and its UI per thread, so the scenarios
+//! run one after another in a single test, each starting from the welcome
+//! screen of the same kiosk (which is also what a terminal does all day).
+
+use crate::headless::{Screen, texts};
+use crate::walkthrough::Walkthrough;
+use anyhow::Result;
+use session::{IdentifyStep, Screen as Step};
+use slint::ComponentHandle;
+use std::path::PathBuf;
+
+fn says(walk: &Walkthrough, text: &str) -> bool {
+    texts(&walk.app()).iter().any(|t| t == text)
+}
+
+#[track_caller]
+fn assert_says(walk: &Walkthrough, text: &str) {
+    let shown = texts(&walk.app());
+    assert!(shown.iter().any(|t| t == text), "expected {text:?} on screen; it shows {shown:#?}");
+}
+
+fn insert_card_and_type_pin(walk: &mut Walkthrough, pin: &str) -> Result<()> {
+    let (slot, file) = walk.card()?;
+    if !slot.has_card() {
+        slot.insert(&file)?;
+    }
+    walk.wait_for("the PIN pad", |k| matches!(k.session().identify_step(), Some(IdentifyStep::EnterPin { .. })))?;
+    for digit in pin.chars() {
+        walk.tap(&digit.to_string())?;
+    }
+    Ok(())
+}
+
+fn catalogue_in_both_languages(walk: &mut Walkthrough) -> Result<()> {
+    walk.tap("English")?;
+    assert_says(walk, "Welcome to the citizens' terminal");
+    walk.tap("Start")?;
+    for service in ["Bulky-waste pickup", "Dog registration", "Appointment at the citizens' office", "Status of my request"]
+    {
+        assert_says(walk, service);
+    }
+    walk.shot("catalogue-en")?;
+    walk.tap("Deutsch")?;
+    for service in ["Sperrmüllabholung", "Hundeanmeldung", "Termin im Bürgeramt", "Stand meines Antrags"] {
+        assert_says(walk, service);
+    }
+    walk.tap("Zurück")?;
+    walk.expect(Step::Welcome)
+}
+
+fn service_information_lists_card_data_and_recipient(walk: &mut Walkthrough) -> Result<()> {
+    walk.tap("Start")?;
+    walk.tap("Hundeanmeldung")?;
+    for line in ["•  Vorname(n)", "•  Familienname", "•  Geburtsdatum", "•  Anschrift", "Steueramt Musterstadt"] {
+        assert_says(walk, line);
+    }
+    assert!(!says(walk, "•  Geburtsort"), "dog registration does not read the place of birth");
+    walk.shot("service-info-dog")?;
+    walk.tap("Zustimmen und weiter")
+}
+
+fn wrong_pin_says_how_many_attempts_are_left(walk: &mut Walkthrough) -> Result<()> {
+    insert_card_and_type_pin(walk, "111111")?;
+    assert_says(walk, "6 von 6 Ziffern eingegeben");
+    walk.tap("PIN bestätigen")?;
+    assert_says(walk, "Die PIN war nicht richtig. Sie haben noch 2 Versuch(e).");
+    walk.shot("wrong-pin")?;
+    insert_card_and_type_pin(walk, "123456")?;
+    walk.tap("PIN bestätigen")?;
+    walk.expect(Step::Form)
+}
+
+fn form_validates_inline_and_keeps_input_across_languages(walk: &mut Walkthrough) -> Result<()> {
+    assert_says(walk, "Vom Ausweis · nicht änderbar");
+    walk.type_text("Bello")?;
+    walk.tap("Rasse")?;
+    walk.type_text("Dackel")?;
+    walk.tap("Chipnummer (15 Ziffern)")?;
+    for digit in "27609810000123".chars() {
+        walk.tap(&digit.to_string())?;
+    }
+    walk.tap("Weiter")?;
+    walk.expect(Step::Form)?;
+    let shown = texts(&walk.app());
+    assert!(
+        shown.iter().any(|t| t.contains("Bitte geben Sie genau 15 Ziffern ein.")),
+        "the microchip error is shown inline: {shown:#?}"
+    );
+    walk.shot("form-error")?;
+    walk.tap("English")?;
+    assert_says(walk, "Dog's name");
+    assert_says(walk, "From your ID card · cannot be changed");
+    let row = crate::headless::find(&walk.app(), "Dog's name")?;
+    assert_eq!(row.accessible_value().as_deref(), Some("Bello"), "switching language keeps what was typed");
+    walk.shot("form-error-en")
+}
+
+fn large_text_and_high_contrast_switch_the_whole_screen(walk: &mut Walkthrough) -> Result<()> {
+    walk.tap("Large text")?;
+    walk.tap("High contrast")?;
+    let app = walk.app();
+    let theme = app.global::<crate::Theme>();
+    assert!(theme.get_large_text() && theme.get_high_contrast());
+    walk.shot("form-large-contrast")?;
+    Ok(())
+}
+
+fn cancel_wipes_and_tells_the_next_citizen(walk: &mut Walkthrough) -> Result<()> {
+    walk.tap("Cancel and delete my data")?;
+    walk.expect(Step::Welcome)?;
+    assert!(!walk.kiosk().session().holds_personal_data());
+    let app = walk.app();
+    let theme = app.global::<crate::Theme>();
+    assert!(!theme.get_large_text() && !theme.get_high_contrast(), "the citizen's display settings go too");
+    assert_says(walk, "Die letzte Sitzung wurde abgebrochen. Alle Daten wurden gelöscht.");
+    walk.shot("welcome-after-cancel")?;
+    Ok(())
+}
+
+fn status_check_refuses_a_mistyped_number(walk: &mut Walkthrough) -> Result<()> {
+    walk.tap("Start")?;
+    walk.tap("Stand meines Antrags")?;
+    for c in "ABCDEFGHJKLM".chars() {
+        walk.tap(&c.to_string())?;
+    }
+    walk.tap("Status prüfen")?;
+    assert_says(walk, "Das ist keine gültige Vorgangsnummer. Bitte prüfen Sie jedes Zeichen.");
+    walk.shot("status-mistyped")?;
+    walk.tap("Zurück")?;
+    walk.tap("Zurück")?;
+    walk.expect(Step::Welcome)
+}
+
+#[test]
+fn ui_scenarios() -> Result<()> {
+    let dir: PathBuf = std::env::temp_dir().join("buergerterminal-ui-tests");
+    std::fs::create_dir_all(&dir)?;
+    let screen = Screen::install()?;
+    let paper = tempfile::tempdir()?;
+    let kiosk =
+        crate::demo_kiosk(crate::config::Config::load(None)?, crate::config::default_demo_card(), paper.path())?;
+    let mut walk = Walkthrough::new(kiosk, screen, Some(dir.clone()), paper.path().to_path_buf());
+
+    catalogue_in_both_languages(&mut walk)?;
+    service_information_lists_card_data_and_recipient(&mut walk)?;
+    wrong_pin_says_how_many_attempts_are_left(&mut walk)?;
+    form_validates_inline_and_keeps_input_across_languages(&mut walk)?;
+    large_text_and_high_contrast_switch_the_whole_screen(&mut walk)?;
+    cancel_wipes_and_tells_the_next_citizen(&mut walk)?;
+    status_check_refuses_a_mistyped_number(&mut walk)?;
+    println!("UI test screenshots in {}", dir.display());
+    Ok(())
+}

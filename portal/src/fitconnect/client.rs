@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The Submission API calls the terminal makes, one function per operation, each returning a
+//! typed result or a [`PortalError`]. No state but the OAuth token and the portal's JWKS.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::config::{ApiVersion, FitConnectConfig};
+use super::events::{self, VerifiedEvent};
+use crate::http::{BaseUrl, HttpsClient, Response};
+use crate::jose::JoseError;
+use crate::jose::jwk::{Jwks, KeyUse, RsaJwk};
+use crate::slots::{SlotKind, SlotOffer};
+use crate::{PortalError, tls};
+
+/// Path prefix of the terminal extension (catalogue, calendars, tracking-number lookup).
+pub const EXTENSION_PREFIX: &str = "/x-buergerterminal/v1";
+
+/// A service of the catalogue (terminal extension).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogueEntry {
+    /// Catalogue id, e.g. `bulky-waste`.
+    pub service_id: String,
+    /// Display name.
+    pub name: String,
+    /// LeiKa id.
+    pub leika_id: String,
+    /// FIT-Connect destination.
+    pub destination_id: String,
+    /// URI of the payload's JSON Schema.
+    pub data_schema_uri: String,
+}
+
+/// Where the portal has a tracking number (terminal extension).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackingRecord {
+    /// Catalogue id of the service.
+    pub service_id: String,
+    /// Submission id.
+    pub submission_id: String,
+    /// Case id.
+    pub case_id: String,
+    /// Processing state set by the authority, if any (no personal data).
+    #[serde(default)]
+    pub processing: Option<String>,
+}
+
+/// A slot as the extension transmits it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireSlot {
+    /// Slot id.
+    pub id: String,
+    /// `YYYY-MM-DD`.
+    pub date: NaiveDate,
+    /// `HH:MM`, for timed slots.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// `HH:MM`, for timed slots.
+    #[serde(default)]
+    pub end: Option<String>,
+    /// `standard`, `express` or `appointment`.
+    pub kind: String,
+    /// Fee in cents.
+    pub fee_cents: u32,
+}
+
+impl WireSlot {
+    /// The wire form of `offer`.
+    pub fn from_offer(offer: &SlotOffer) -> Self {
+        Self {
+            id: offer.id.clone(),
+            date: offer.date,
+            start: offer.time.map(|(s, _)| s.format("%H:%M").to_string()),
+            end: offer.time.map(|(_, e)| e.format("%H:%M").to_string()),
+            kind: match offer.kind {
+                SlotKind::Standard => "standard",
+                SlotKind::Express => "express",
+                SlotKind::Appointment => "appointment",
+            }
+            .to_owned(),
+            fee_cents: offer.fee_cents,
+        }
+    }
+
+    fn into_offer(self) -> Result<SlotOffer, String> {
+        let kind = match self.kind.as_str() {
+            "standard" => SlotKind::Standard,
+            "express" => SlotKind::Express,
+            "appointment" => SlotKind::Appointment,
+            other => return Err(format!("unknown slot kind {other:?}")),
+        };
+        let parse = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").map_err(|e| e.to_string());
+        let time = match (self.start, self.end) {
+            (Some(s), Some(e)) => Some((parse(&s)?, parse(&e)?)),
+            (None, None) => None,
+            _ => return Err("a slot has a start without an end".to_owned()),
+        };
+        Ok(SlotOffer { id: self.id, date: self.date, time, kind, fee_cents: self.fee_cents })
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DestinationInfo {
+    encryption_kid: String,
+    status: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Created {
+    submission_id: String,
+    case_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventLog {
+    event_log: Vec<String>,
+}
+
+/// Outcome of the submit step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// 202 Accepted.
+    Accepted,
+    /// 409 Conflict: the portal already has this submission in another state (typically, an
+    /// earlier attempt whose answer was lost went through).
+    Conflict,
+}
+
+/// Client for the operations the terminal uses.
+#[derive(Debug)]
+pub struct ApiClient {
+    http: HttpsClient,
+    api: BaseUrl,
+    version: ApiVersion,
+    token_endpoint: BaseUrl,
+    extension: BaseUrl,
+    client_id: String,
+    client_secret: zeroize::Zeroizing<String>,
+    scope: Option<String>,
+    token: Mutex<Option<(String, Instant)>>,
+    jwks: Mutex<Option<Jwks>>,
+}
+
+/// RFC 3986 unreserved characters pass, everything else is percent-encoded
+/// (`application/x-www-form-urlencoded` as RFC 6749 section 4.4.2 requires).
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn segment_ok(value: &str) -> Result<&str, PortalError> {
+    if !matches!(value, "" | "." | "..") && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)) {
+        Ok(value)
+    } else {
+        Err(PortalError::Protocol {
+            operation: "building a request path".to_owned(),
+            reason: format!("{value:?} is not a valid path segment"),
+        })
+    }
+}
+
+fn crypto(error: JoseError) -> PortalError {
+    PortalError::Crypto { reason: error.to_string() }
+}
+
+impl ApiClient {
+    /// A client for `config`.
+    ///
+    /// # Errors
+    /// [`PortalError::Config`] for bad URLs, [`PortalError::Tls`] for unusable TLS material.
+    pub fn new(config: &FitConnectConfig) -> Result<Self, PortalError> {
+        let api = BaseUrl::parse(&config.api_base_url)?;
+        let extension = match &config.extension_base_url {
+            Some(url) => BaseUrl::parse(url)?,
+            None => api.clone(),
+        };
+        Ok(Self {
+            http: HttpsClient::new(tls::client_config(&config.tls)?, config.limits),
+            api,
+            version: config.api_version,
+            token_endpoint: BaseUrl::parse(&config.token_url)?,
+            extension,
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            scope: config.scope.clone(),
+            token: Mutex::new(None),
+            jwks: Mutex::new(None),
+        })
+    }
+
+    /// OAuth 2.0 client credentials grant (RFC 6749 section 4.4); the token is reused until
+    /// 30 seconds before it expires.
+    fn token(&self) -> Result<String, PortalError> {
+        let mut cached = self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((token, valid_until)) = cached.as_ref()
+            && Instant::now() < *valid_until
+        {
+            return Ok(token.clone());
+        }
+        let mut form = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            form_encode(&self.client_id),
+            form_encode(&self.client_secret)
+        );
+        if let Some(scope) = &self.scope {
+            form.push_str(&format!("&scope={}", form_encode(scope)));
+        }
+        let form = zeroize::Zeroizing::new(form);
+        let response = self.http.request(
+            "token request",
+            "POST",
+            &self.token_endpoint,
+            "",
+            &[],
+            Some(("application/x-www-form-urlencoded", form.as_bytes())),
+        )?;
+        if matches!(response.status, 400 | 401 | 403) {
+            return Err(PortalError::Authentication {
+                reason: format!("the token endpoint answered HTTP {}", response.status),
+            });
+        }
+        let token: TokenResponse = response.json("token request", &[200])?;
+        if token.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
+            return Err(PortalError::Protocol {
+                operation: "token request".to_owned(),
+                reason: "the token is not a bearer token".to_owned(),
+            });
+        }
+        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(300)).saturating_sub(Duration::from_secs(30));
+        *cached = Some((token.access_token.clone(), Instant::now() + lifetime));
+        Ok(token.access_token)
+    }
+
+    fn authorized(
+        &self,
+        operation: &str,
+        method: &str,
+        base: &BaseUrl,
+        path: &str,
+        body: Option<(&str, &[u8])>,
+    ) -> Result<Response, PortalError> {
+        for attempt in 0..2 {
+            let bearer = format!("Bearer {}", self.token()?);
+            let response = self.http.request(operation, method, base, path, &[("Authorization", &bearer)], body)?;
+            if response.status == 401 && attempt == 0 {
+                // The token may have been revoked or the portal restarted: fetch a new one once.
+                *self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                continue;
+            }
+            if matches!(response.status, 401 | 403) {
+                return Err(PortalError::Authentication {
+                    reason: format!("{operation} answered HTTP {}", response.status),
+                });
+            }
+            return Ok(response);
+        }
+        Err(PortalError::Authentication { reason: format!("{operation} refused a fresh token") })
+    }
+
+    fn api_path(&self, rest: &str) -> String {
+        format!("{}{rest}", self.version.prefix())
+    }
+
+    /// The destination's current encryption key, checked for RSA-OAEP-256 and `wrapKey`.
+    ///
+    /// # Errors
+    /// Transport errors; [`PortalError::Crypto`] if the key may not be used for encryption;
+    /// [`PortalError::Protocol`] if the destination is not active.
+    pub fn destination_key(&self, destination_id: &str) -> Result<RsaJwk, PortalError> {
+        let operation = "reading the destination";
+        let path = self.api_path(&format!("/destinations/{}", segment_ok(destination_id)?));
+        let info: DestinationInfo =
+            self.authorized(operation, "GET", &self.api, &path, None)?.json(operation, &[200])?;
+        if info.status != "active" {
+            return Err(PortalError::Protocol {
+                operation: operation.to_owned(),
+                reason: format!("destination {destination_id} is {}", info.status),
+            });
+        }
+        let operation = "reading the destination key";
+        let key_path = format!("{path}/keys/{}", segment_ok(&info.encryption_kid)?);
+        let jwk: RsaJwk = self.authorized(operation, "GET", &self.api, &key_path, None)?.json(operation, &[200])?;
+        if jwk.kid != info.encryption_kid {
+            return Err(PortalError::Crypto {
+                reason: format!("asked for key {} and got {}", info.encryption_kid, jwk.kid),
+            });
+        }
+        jwk.public_key_for(KeyUse::WrapKey).map_err(crypto)?;
+        Ok(jwk)
+    }
+
+    /// Creates a submission (`create-submission`), announcing no attachments.
+    ///
+    /// # Errors
+    /// Transport and protocol errors.
+    pub fn create_submission(&self, destination_id: &str, leika_id: &str) -> Result<(String, String), PortalError> {
+        let operation = "creating the submission";
+        let body = serde_json::json!({
+            "destinationId": destination_id,
+            "announcedAttachments": [],
+            "serviceType": {
+                "name": leika_id,
+                "identifier": format!("{}{leika_id}", super::metadata::LEIKA_URN_PREFIX),
+            },
+        })
+        .to_string();
+        let created: Created = self
+            .authorized(
+                operation,
+                "POST",
+                &self.api,
+                &self.api_path("/submissions"),
+                Some(("application/json", body.as_bytes())),
+            )?
+            .json(operation, &[201])?;
+        segment_ok(&created.submission_id)?;
+        segment_ok(&created.case_id)?;
+        Ok((created.submission_id, created.case_id))
+    }
+
+    /// Sends the encrypted metadata and data (`submit-submission`).
+    ///
+    /// # Errors
+    /// Transport and protocol errors.
+    pub fn submit_submission(
+        &self,
+        submission_id: &str,
+        encrypted_metadata: &str,
+        encrypted_data: &str,
+    ) -> Result<SubmitOutcome, PortalError> {
+        let operation = "submitting the submission";
+        let body = serde_json::json!({
+            "encryptedMetadata": encrypted_metadata,
+            "encryptedData": encrypted_data,
+        })
+        .to_string();
+        let response = self.authorized(
+            operation,
+            "PUT",
+            &self.api,
+            &self.api_path(&format!("/submissions/{}", segment_ok(submission_id)?)),
+            Some(("application/json", body.as_bytes())),
+        )?;
+        match response.status {
+            202 => {
+                let _: serde_json::Value = response.json(operation, &[202])?;
+                Ok(SubmitOutcome::Accepted)
+            }
+            409 => Ok(SubmitOutcome::Conflict),
+            status => {
+                Err(PortalError::Protocol { operation: operation.to_owned(), reason: format!("HTTP status {status}") })
+            }
+        }
+    }
+
+    fn fetch_jwks(&self) -> Result<Jwks, PortalError> {
+        let operation = "reading the portal's signing keys";
+        let jwks: Jwks = self
+            .http
+            .request(operation, "GET", &self.api, "/.well-known/jwks.json", &[], None)?
+            .json(operation, &[200])?;
+        *self.jwks.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(jwks.clone());
+        Ok(jwks)
+    }
+
+    /// The case's event log, every token verified against the portal's JWKS (fetched again
+    /// once if a token names an unknown key, to follow key rotation).
+    ///
+    /// # Errors
+    /// Transport errors; [`PortalError::Crypto`] if any token does not verify.
+    pub fn events(&self, case_id: &str) -> Result<Vec<VerifiedEvent>, PortalError> {
+        let operation = "reading the event log";
+        let log: EventLog = self
+            .authorized(
+                operation,
+                "GET",
+                &self.api,
+                &self.api_path(&format!("/cases/{}/events", segment_ok(case_id)?)),
+                None,
+            )?
+            .json(operation, &[200])?;
+        let cached = self.jwks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let mut jwks = match cached {
+            Some(jwks) => jwks,
+            None => self.fetch_jwks()?,
+        };
+        let mut verified = Vec::with_capacity(log.event_log.len());
+        for token in &log.event_log {
+            let event = match events::verify(token, &jwks, case_id) {
+                Err(JoseError::UnknownKey { .. }) => {
+                    jwks = self.fetch_jwks()?;
+                    events::verify(token, &jwks, case_id)
+                }
+                other => other,
+            }
+            .map_err(crypto)?;
+            verified.push(event);
+        }
+        Ok(verified)
+    }
+
+    /// Bookable slots (terminal extension).
+    ///
+    /// # Errors
+    /// [`PortalError::UnknownService`] for a 404; transport and protocol errors.
+    pub fn slots(&self, service_id: &str, from: NaiveDate, days: u32) -> Result<Vec<SlotOffer>, PortalError> {
+        let operation = "reading the calendar";
+        let path = format!(
+            "{EXTENSION_PREFIX}/services/{}/slots?from={}&days={days}",
+            segment_ok(service_id)?,
+            from.format("%Y-%m-%d")
+        );
+        let response = self.authorized(operation, "GET", &self.extension, &path, None)?;
+        if response.status == 404 {
+            return Err(PortalError::UnknownService { service_id: service_id.to_owned() });
+        }
+        let wire: Vec<WireSlot> = response.json(operation, &[200])?;
+        wire.into_iter()
+            .map(|slot| {
+                slot.into_offer().map_err(|reason| PortalError::Protocol { operation: operation.to_owned(), reason })
+            })
+            .collect()
+    }
+
+    /// The service catalogue (terminal extension).
+    ///
+    /// # Errors
+    /// Transport and protocol errors.
+    pub fn catalogue(&self) -> Result<Vec<CatalogueEntry>, PortalError> {
+        let operation = "reading the service catalogue";
+        self.authorized(operation, "GET", &self.extension, &format!("{EXTENSION_PREFIX}/catalogue"), None)?
+            .json(operation, &[200])
+    }
+
+    /// Looks up a tracking number submitted from any terminal (terminal extension).
+    ///
+    /// # Errors
+    /// [`PortalError::NotFound`] for a 404; transport and protocol errors.
+    pub fn tracking(&self, tracking_number: &str) -> Result<TrackingRecord, PortalError> {
+        let operation = "looking up the tracking number";
+        let not_found = || PortalError::NotFound { tracking_number: tracking_number.to_owned() };
+        let segment = segment_ok(tracking_number).map_err(|_| not_found())?;
+        let response = self.authorized(
+            operation,
+            "GET",
+            &self.extension,
+            &format!("{EXTENSION_PREFIX}/tracking/{segment}"),
+            None,
+        )?;
+        if response.status == 404 {
+            return Err(not_found());
+        }
+        response.json(operation, &[200])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_encoding_escapes_reserved_characters() {
+        assert_eq!(form_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(form_encode("AZaz09-._~"), "AZaz09-._~");
+    }
+
+    #[test]
+    fn path_segments_refuse_traversal_and_separators() {
+        for bad in ["", ".", "..", "..%2f", "a/b", "a?b", "a b", "a#b"] {
+            assert!(segment_ok(bad).is_err(), "{bad:?}");
+        }
+        assert!(segment_ok("2c6a3b4e-0b7f-4b6e-9a51-3f1d2c7e8a90").is_ok());
+    }
+}

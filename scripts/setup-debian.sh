@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Installs the Debian 12 packages the terminal needs to build and test, if
+# any are missing. Run as root (or with sudo available). Safe to run again.
+set -euo pipefail
+
+packages=(
+    # Build tools and the C libraries of Slint's linuxkms backend.
+    pkg-config libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev
+    # The store-and-forward queue and the local portal (rusqlite on the system SQLite).
+    libsqlite3-dev
+    # eID protocol tests: Debian's cvc-create/cvc-print and openssl as independent references.
+    openpace openssl
+    # Checks the systemd units offline.
+    systemd
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+    echo "Installing Debian packages: ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -q
+    # A failed install sometimes leaves dpkg half-configured; repair and retry once.
+    if ! $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+        $sudo apt-get -f install -y -q
+        $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+fi
+
+if ! command -v cargo >/dev/null; then
+    echo "error: the Rust toolchain (cargo, rustc 1.92 or newer) is missing." >&2
+    echo "Debian 12's own rustc is too old for Slint; install a current toolchain with rustup." >&2
+    exit 1
+fi

@@ -9,6 +9,8 @@ scripts/setup-debian.sh
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
+echo "== licences"
+scripts/check-licences.py
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"

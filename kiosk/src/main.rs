@@ -163,10 +163,19 @@ fn demo(args: DemoArgs) -> Result<()> {
 /// paper into `printer_dir`. A headless screen, if wanted, must be installed
 /// before.
 fn demo_kiosk(config: config::Config, card_file: PathBuf, printer_dir: &Path) -> Result<Rc<std::cell::RefCell<Kiosk>>> {
-    let (reader, slot) = SimulatedReader::new();
-    let portal = Arc::new(portal::SimulatedPortal::new());
     let printer = printer::SimulatedPrinter::new(printer_dir, config.terminal.paper());
-    let hardware = Hardware::start(Box::new(reader), portal, Box::new(printer))?;
+    kiosk_with(config, card_file, Arc::new(portal::SimulatedPortal::new()), Box::new(printer))
+}
+
+/// A kiosk with the simulated card and the given portal and printer.
+fn kiosk_with(
+    config: config::Config,
+    card_file: PathBuf,
+    portal: Arc<dyn portal::Portal>,
+    printer: Box<dyn printer::ReceiptPrinter>,
+) -> Result<Rc<std::cell::RefCell<Kiosk>>> {
+    let (reader, slot) = SimulatedReader::new();
+    let hardware = Hardware::start(Box::new(reader), portal, printer)?;
     let app = App::new().context("cannot create the kiosk UI")?;
     Ok(Kiosk::new(app, config, hardware, Some(DemoCard { slot, file: card_file })))
 }

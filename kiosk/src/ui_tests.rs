@@ -41,7 +41,8 @@ fn catalogue_in_both_languages(walk: &mut Walkthrough) -> Result<()> {
     walk.tap("English")?;
     assert_says(walk, "Welcome to the citizens' terminal");
     walk.tap("Start")?;
-    for service in ["Bulky-waste pickup", "Dog registration", "Appointment at the citizens' office", "Status of my request"]
+    for service in
+        ["Bulky-waste pickup", "Dog registration", "Appointment at the citizens' office", "Status of my request"]
     {
         assert_says(walk, service);
     }
@@ -57,7 +58,8 @@ fn catalogue_in_both_languages(walk: &mut Walkthrough) -> Result<()> {
 fn service_information_lists_card_data_and_recipient(walk: &mut Walkthrough) -> Result<()> {
     walk.tap("Start")?;
     walk.tap("Hundeanmeldung")?;
-    for line in ["•  Vorname(n)", "•  Familienname", "•  Geburtsdatum", "•  Anschrift", "Steueramt Musterstadt"] {
+    for line in ["•  Vorname(n)", "•  Familienname", "•  Geburtsdatum", "•  Anschrift", "Steueramt Musterstadt"]
+    {
         assert_says(walk, line);
     }
     assert!(!says(walk, "•  Geburtsort"), "dog registration does not read the place of birth");
@@ -137,6 +139,41 @@ fn status_check_refuses_a_mistyped_number(walk: &mut Walkthrough) -> Result<()> 
     walk.expect(Step::Welcome)
 }
 
+/// With the portal down and no printer attached, the citizen still gets a
+/// receipt: "queued, will be sent automatically", shown on screen.
+fn queued_request_without_printer_shows_the_receipt_on_screen(walk: &mut Walkthrough) -> Result<()> {
+    walk.tap("Start")?;
+    walk.tap("Termin im Bürgeramt")?;
+    walk.tap("Zustimmen und weiter")?;
+    insert_card_and_type_pin(walk, "123456")?;
+    walk.tap("PIN bestätigen")?;
+    walk.expect(Step::Form)?;
+    walk.tap("Reisepass")?;
+    walk.tap("Weiter")?;
+    walk.expect(Step::Booking)?;
+    let first_slot = match walk.kiosk().session().slots() {
+        Some(Ok(slots)) => slots.first().map(|s| s.describe(walk.kiosk().session().lang())),
+        _ => None,
+    };
+    walk.tap(&first_slot.expect("the appointment calendar offers a slot"))?;
+    walk.tap("Weiter")?;
+    walk.tap("Ich bin einverstanden, dass dieser Antrag mit den angezeigten Daten an den Empfänger gesendet wird.")?;
+    walk.tap("Antrag senden")?;
+    walk.wait_for("the printer's answer", |k| k.session().print_state() == Some(&session::PrintState::Failed))?;
+    assert_says(walk, "Ihr Antrag ist gespeichert und wird automatisch gesendet");
+    assert_says(
+        walk,
+        "Der Beleg konnte nicht gedruckt werden. Bitte fotografieren Sie den QR-Code oder notieren Sie die Vorgangsnummer.",
+    );
+    let receipt = crate::headless::find(&walk.app(), "Ihr Beleg")?;
+    assert!(receipt.size().height > 100.0, "the receipt image is on screen");
+    walk.shot("queued-no-printer")?;
+    walk.tap("Fertig")?;
+    let (slot, _) = walk.card()?;
+    slot.remove();
+    walk.wait_for("the wipe", |k| k.session().screen() == Step::Welcome)
+}
+
 #[test]
 fn ui_scenarios() -> Result<()> {
     let dir: PathBuf = std::env::temp_dir().join("buergerterminal-ui-tests");
@@ -154,6 +191,69 @@ fn ui_scenarios() -> Result<()> {
     large_text_and_high_contrast_switch_the_whole_screen(&mut walk)?;
     cancel_wipes_and_tells_the_next_citizen(&mut walk)?;
     status_check_refuses_a_mistyped_number(&mut walk)?;
+    let screen = walk.into_screen();
+
+    let offline = std::sync::Arc::new(portal::SimulatedPortal::offline());
+    let no_printer = printer::SerialPrinter::new(printer::SerialConfig::new(
+        "/dev/no-such-receipt-printer",
+        115_200,
+        printer::PrinterProfile::RASTER_80MM,
+    ));
+    let kiosk = crate::kiosk_with(
+        crate::config::Config::load(None)?,
+        crate::config::default_demo_card(),
+        offline,
+        Box::new(no_printer),
+    )?;
+    let mut walk = Walkthrough::new(kiosk, screen, Some(dir.clone()), paper.path().to_path_buf());
+    queued_request_without_printer_shows_the_receipt_on_screen(&mut walk)?;
     println!("UI test screenshots in {}", dir.display());
     Ok(())
+}
+
+/// The `@tr("…")` source strings of every `.slint` file.
+fn ui_strings() -> Vec<String> {
+    fn visit(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read ui/").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                visit(&path, out);
+            } else if path.extension().is_some_and(|e| e == "slint") {
+                let text = std::fs::read_to_string(&path).expect("read .slint");
+                for (_, rest) in text.match_indices("@tr(\"").map(|(i, m)| ((), &text[i + m.len()..])) {
+                    let end = rest.find('"').expect("closing quote");
+                    out.push(rest[..end].to_owned());
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    visit(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui"), &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn every_ui_text_has_a_german_translation_and_none_is_stale() {
+    let po = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/translations/de/LC_MESSAGES/kiosk.po"),
+    )
+    .expect("read the German translation");
+    let mut translated = std::collections::BTreeMap::new();
+    let mut msgid = None;
+    for line in po.lines() {
+        if let Some(id) = line.strip_prefix("msgid \"").and_then(|l| l.strip_suffix('"')) {
+            msgid = Some(id.to_owned());
+        } else if let (Some(text), Some(id)) =
+            (line.strip_prefix("msgstr \"").and_then(|l| l.strip_suffix('"')), msgid.take())
+        {
+            translated.insert(id, text.to_owned());
+        }
+    }
+    let used = ui_strings();
+    let missing: Vec<_> = used.iter().filter(|s| translated.get(*s).is_none_or(String::is_empty)).collect();
+    assert!(missing.is_empty(), "no German text for {missing:#?}");
+    let stale: Vec<_> = translated.keys().filter(|k| !k.is_empty() && !used.contains(k)).collect();
+    assert!(stale.is_empty(), "translations nobody uses: {stale:#?}");
 }

@@ -59,6 +59,12 @@ impl Walkthrough {
         self.kiosk.borrow()
     }
 
+    /// Ends this citizen's visit and hands the screen back, for the next kiosk.
+    #[cfg(test)]
+    pub(crate) fn into_screen(self) -> Screen {
+        self.screen
+    }
+
     /// The in-memory screen (for the benchmark's frame timings).
     pub fn screen_mut(&mut self) -> &mut Screen {
         &mut self.screen

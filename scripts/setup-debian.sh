@@ -12,6 +12,8 @@ packages=(
     libsqlite3-dev
     # eID protocol tests: Debian's cvc-create/cvc-print and openssl as independent references.
     openpace openssl
+    # JOSE tests: an independent JWE/JWS implementation to check ours against.
+    python3 python3-jwcrypto
     # Checks the systemd units offline.
     systemd
 )

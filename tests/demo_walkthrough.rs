@@ -15,7 +15,9 @@ fn png_size(path: &std::path::Path) -> (u32, u32) {
 }
 
 fn decode_qr(path: &std::path::Path) -> String {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("open receipt")));
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("open receipt")));
+    // The paper is a 1-bit image: expand it to one byte per sample.
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("a valid PNG");
     let mut buffer = vec![0; reader.output_buffer_size()];
     let frame = reader.next_frame(&mut buffer).expect("receipt pixels");

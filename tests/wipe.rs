@@ -26,8 +26,18 @@ impl Drop for Kiosk {
     }
 }
 
+/// Whether `needle` occurs in `haystack`. A number (the PIN) counts only as
+/// a whole run of digits: "123456" inside "+49170123456789", an example phone
+/// number of the FIT-Connect specification that the local portal loads, is
+/// not a PIN.
 fn find(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    let numeric = needle.iter().all(u8::is_ascii_digit);
+    haystack.windows(needle.len()).enumerate().any(|(i, w)| {
+        w == needle
+            && (!numeric
+                || (!haystack.get(i.wrapping_sub(1)).is_some_and(u8::is_ascii_digit)
+                    && !haystack.get(i + needle.len()).is_some_and(u8::is_ascii_digit)))
+    })
 }
 
 /// Every readable mapping of the process, searched for each needle.

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 const FIRST_FRAME_RUNS: usize = 7;
 const REPAINTS: usize = 200;
+const PORTAL_REQUESTS: usize = 200;
 
 /// Prints every figure.
 pub fn run() -> Result<()> {
@@ -25,11 +26,40 @@ pub fn run() -> Result<()> {
     let (median_ms, p99_ms) = repaint_catalogue()?;
     println!("frame_render_ms_median: {median_ms:.2} ms");
     println!("frame_render_ms_p99: {p99_ms:.2} ms");
-    let pss = session_pss_mib()?;
-    println!("session_pss_mib: {pss:.1} MiB");
-    for figure in printer::bench::figures(20) {
-        println!("{}: {} {}", figure.name, figure.value, figure.unit);
+    // The demo as it runs: kiosk, FIT-Connect client and queue, and the local
+    // portal (a server the appliance does not carry) in one process.
+    println!("session_pss_mib: {:.1} MiB", session_pss_mib("local")?);
+    // The kiosk without the portal server (simulated portal): closer to the appliance.
+    println!("session_pss_mib_simulated_portal: {:.1} MiB", session_pss_mib("simulated")?);
+    let mut receipt = printer::bench::figures(20);
+    for baud in [115_200, 9600] {
+        receipt.extend(printer::bench::line_figures(baud)?);
     }
+    for figure in receipt {
+        println!("{}: {:.1} {}", figure.name, figure.value, figure.unit);
+    }
+    // The queue and delivery figures come from a child process that holds
+    // only the client, its worker and the local portal (no UI).
+    let output = Command::new(std::env::current_exe()?).arg("portal-figures").stderr(Stdio::null()).output()?;
+    if !output.status.success() {
+        bail!("the portal benchmark failed ({})", output.status);
+    }
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    Ok(())
+}
+
+/// The child side of the portal figures: durable enqueue times, deliveries
+/// per second end to end over mutual TLS on loopback, and the memory of the
+/// process that does it.
+pub fn portal_figures() -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("buergerterminal-bench-portal-{}", std::process::id()));
+    let keys = local_portal::demo::load_or_generate_keys(&dir.join("keys"))?;
+    let portal = local_portal::bench::run(&dir.join("run"), keys, PORTAL_REQUESTS)?;
+    std::fs::remove_dir_all(&dir).ok();
+    println!("queue_submit_ms_p50: {:.2} ms", portal.queue_submit_ms_p50);
+    println!("queue_submit_ms_p99: {:.2} ms", portal.queue_submit_ms_p99);
+    println!("portal_deliveries_per_s: {:.1} 1/s", portal.portal_deliveries_per_s);
+    println!("portal_worker_and_local_portal_peak_rss_mib: {:.1} MiB", portal.worker_peak_rss_kib as f64 / 1024.0);
     Ok(())
 }
 
@@ -80,11 +110,11 @@ fn repaint_catalogue() -> Result<(f64, f64)> {
 
 /// Peak proportional set size of the kiosk during the scripted session, in
 /// a child process sampled from here.
-fn session_pss_mib() -> Result<f64> {
+fn session_pss_mib(portal: &str) -> Result<f64> {
     let dir = std::env::temp_dir().join(format!("buergerterminal-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let mut child = Command::new(std::env::current_exe()?)
-        .args(["demo", "--headless", "--data-dir"])
+        .args(["demo", "--headless", "--portal", portal, "--data-dir"])
         .arg(&dir)
         .arg("--screenshots")
         .arg(&dir)
@@ -120,7 +150,10 @@ fn demo_kiosk(dir: Option<std::path::PathBuf>) -> Result<(std::rc::Rc<std::cell:
     let screen = Screen::install()?;
     let printer_dir = std::env::temp_dir().join(format!("buergerterminal-bench-paper-{}", std::process::id()));
     std::fs::create_dir_all(&printer_dir)?;
-    let kiosk = crate::demo_kiosk(Config::load(None)?, crate::config::default_demo_card(), &printer_dir)?;
+    let config = Config::load(None)?;
+    let printer = printer::SimulatedPrinter::new(&printer_dir, config.terminal.paper());
+    let portal = std::sync::Arc::new(portal::SimulatedPortal::new());
+    let kiosk = crate::kiosk_with(config, crate::config::default_demo_card(), portal, Box::new(printer))?;
     let walk = Walkthrough::new(std::rc::Rc::clone(&kiosk), screen, dir, printer_dir);
     Ok((kiosk, walk))
 }

@@ -122,14 +122,7 @@ impl Kiosk {
     }
 
     fn settle(&mut self, event: &Event) {
-        if matches!(
-            event,
-            Event::CardRead(_)
-                | Event::SlotsLoaded(_)
-                | Event::Submitted(_)
-                | Event::Printed(_)
-                | Event::StatusLoaded(_)
-        ) {
+        if event.is_answer() {
             self.outstanding = self.outstanding.saturating_sub(1);
         }
     }

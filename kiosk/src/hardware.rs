@@ -76,12 +76,17 @@ impl Hardware {
             Effect::Print(view) => {
                 let ticket = self.printer.submit(printed_receipt(&view, config));
                 self.in_background("print", move || {
-                    Event::Printed(match ticket.wait(PRINT_TIMEOUT) {
+                    let result = match ticket.wait(PRINT_TIMEOUT) {
                         Some(Ok(Ok(_))) => Ok(()),
                         Some(Ok(Err(error))) => Err(error.to_string()),
                         Some(Err(error)) => Err(error.to_string()),
                         None => Err("the printer did not finish in time".into()),
-                    })
+                    };
+                    if let Err(fault) = &result {
+                        // For maintenance staff (journald); the citizen sees the receipt on screen.
+                        tracing::warn!(%fault, "receipt printer fault; receipt shown on screen");
+                    }
+                    Event::Printed(result)
                 });
             }
             Effect::Wiped(_) => {}

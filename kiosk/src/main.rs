@@ -55,6 +55,9 @@ enum Command {
     /// `bench` to time process start to first frame).
     #[command(hide = true)]
     FirstFrame,
+    /// Measures the portal client and queue (used by `bench`).
+    #[command(hide = true)]
+    PortalFigures,
 }
 
 #[derive(clap::Args)]
@@ -76,6 +79,11 @@ struct DemoArgs {
     /// The terminal's data directory (queue, device keys).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Which portal demo mode talks to: the local FIT-Connect portal on
+    /// loopback over mutual TLS (the real client and queue), or the in-process
+    /// simulation.
+    #[arg(long, value_enum, default_value_t = PortalChoice::Local)]
+    portal: PortalChoice,
     /// After the walk-through, keep running until standard input closes (for
     /// the test that looks for leftovers in the process's memory).
     #[arg(long)]
@@ -86,12 +94,21 @@ struct DemoArgs {
     stop_in_session: bool,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PortalChoice {
+    /// The local FIT-Connect portal over mutual TLS.
+    Local,
+    /// The in-process simulated portal.
+    Simulated,
+}
+
 fn main() -> Result<()> {
     init_logging();
     match Cli::parse().command {
         Command::Demo(args) => demo(args),
         Command::Bench => bench::run(),
         Command::FirstFrame => bench::first_frame(),
+        Command::PortalFigures => bench::portal_figures(),
     }
 }
 
@@ -135,7 +152,15 @@ fn demo(args: DemoArgs) -> Result<()> {
     std::fs::create_dir_all(&printer_dir).with_context(|| format!("cannot create {}", printer_dir.display()))?;
 
     let screen = if headless { Some(headless::Screen::install()?) } else { None };
-    let kiosk = demo_kiosk(config, card_file, &printer_dir)?;
+    let portal: Arc<dyn portal::Portal> = match args.portal {
+        PortalChoice::Local => {
+            tracing::info!(dir = %data_dir.display(), "starting the local portal on loopback");
+            Arc::new(local_portal::demo::DemoPortal::start(&data_dir).context("cannot start the local portal")?)
+        }
+        PortalChoice::Simulated => Arc::new(portal::SimulatedPortal::new()),
+    };
+    let printer = printer::SimulatedPrinter::new(&printer_dir, config.terminal.paper());
+    let kiosk = kiosk_with(config, card_file, portal, Box::new(printer))?;
 
     match screen {
         Some(screen) => {
@@ -162,12 +187,14 @@ fn demo(args: DemoArgs) -> Result<()> {
 /// A kiosk with the simulated card, portal and printer. The printer puts its
 /// paper into `printer_dir`. A headless screen, if wanted, must be installed
 /// before.
+#[cfg(test)]
 fn demo_kiosk(config: config::Config, card_file: PathBuf, printer_dir: &Path) -> Result<Rc<std::cell::RefCell<Kiosk>>> {
     let printer = printer::SimulatedPrinter::new(printer_dir, config.terminal.paper());
     kiosk_with(config, card_file, Arc::new(portal::SimulatedPortal::new()), Box::new(printer))
 }
 
-/// A kiosk with the simulated card and the given portal and printer.
+/// A kiosk with the simulated card and the given portal and printer. A
+/// headless screen, if wanted, must be installed before.
 fn kiosk_with(
     config: config::Config,
     card_file: PathBuf,

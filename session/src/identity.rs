@@ -177,6 +177,16 @@ impl Identity {
         }
     }
 
+    /// A date item (`date-of-birth`, `date-of-expiry`) as `YYYY-MM-DD`, for
+    /// machines; parts the card leaves unknown stay spaces.
+    pub fn iso_date(&self, item: CardItem) -> Option<String> {
+        let date = self.text(item)?;
+        match (date.get(0..4), date.get(4..6), date.get(6..8)) {
+            (Some(y), Some(m), Some(d)) if date.len() == 8 => Some(format!("{y}-{m}-{d}")),
+            _ => None,
+        }
+    }
+
     /// A copy holding only `items`: what a service asked for and no more.
     pub fn restricted_to(&self, items: &[CardItem]) -> Identity {
         let keep = |item: CardItem, value: &Option<String>| value.clone().filter(|_| items.contains(&item));

@@ -265,6 +265,21 @@ pub enum Event {
     StatusLoaded(StatusOutcome),
 }
 
+impl Event {
+    /// Whether this event is the answer to an [`Effect`] (every effect but
+    /// [`Effect::Wiped`] is answered by exactly one such event).
+    pub fn is_answer(&self) -> bool {
+        matches!(
+            self,
+            Event::CardRead(_)
+                | Event::SlotsLoaded(_)
+                | Event::Submitted(_)
+                | Event::Printed(_)
+                | Event::StatusLoaded(_)
+        )
+    }
+}
+
 /// A request ready for the portal. Holds personal data: zeroized on drop.
 #[derive(Debug)]
 pub struct SubmissionDraft {
@@ -785,6 +800,9 @@ impl Session {
                     (CardItem::PlaceOfResidence, Some(a)) => json!({
                         "street": a.street, "postalCode": a.postal_code, "city": a.city, "country": a.country,
                     }),
+                    (CardItem::DateOfBirth | CardItem::DateOfExpiry, _) => {
+                        identity.iso_date(item).map(Value::String).unwrap_or(Value::Null)
+                    }
                     _ => identity.display(item).map(|v| Value::String(v.to_string())).unwrap_or(Value::Null),
                 };
                 applicant.insert(camel(item.key()), value);
@@ -1009,16 +1027,7 @@ impl Session {
 
 /// Events that come from the citizen's hand, which keep the session alive.
 fn is_touch(event: &Event) -> bool {
-    !matches!(
-        event,
-        Event::CardRead(_)
-            | Event::SlotsLoaded(_)
-            | Event::Submitted(_)
-            | Event::Printed(_)
-            | Event::StatusLoaded(_)
-            | Event::CardInserted
-            | Event::CardRemoved
-    )
+    !event.is_answer() && !matches!(event, Event::CardInserted | Event::CardRemoved)
 }
 
 /// While the terminal itself is working, the citizen is not idle.

@@ -266,6 +266,13 @@ fn form_refuses_to_continue_until_valid_and_keyboard_types_into_the_focus() {
     h.type_text("4");
     h.send(Event::FormDone);
     assert_eq!(h.screen(), Screen::Review, "no booking for dog registration");
+    h.send(Event::SetConsent(true));
+    let effects = h.send(Event::Send);
+    let [Effect::Submit(draft)] = effects.as_slice() else { panic!("expected a submit, got {effects:?}") };
+    let data: serde_json::Value = serde_json::from_str(&draft.data).unwrap();
+    assert_eq!(data["applicant"]["dateOfBirth"], "1964-08-12", "dates go to machines in ISO 8601");
+    assert_eq!(data["fields"]["microchip"], "276098100001234");
+    assert!(data.get("booking").is_none());
 }
 
 #[test]
@@ -311,6 +318,7 @@ fn send_needs_consent_and_hands_over_everything_personal() {
     assert_eq!(data["applicant"]["familyNames"], "MUSTERMANN");
     assert_eq!(data["applicant"]["placeOfResidence"]["city"], "KÖLN");
     assert_eq!(data["fields"]["volume"], 3);
+    assert_eq!(data["fields"]["phone"], serde_json::Value::Null, "optional and left empty");
     assert_eq!(data["booking"]["kind"], "express");
     assert_eq!(data["trackingNumber"], draft.tracking.as_str());
     assert!(TrackingNumber::parse(draft.tracking.as_str()).is_some());

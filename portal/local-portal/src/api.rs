@@ -330,6 +330,11 @@ fn submit_submission(state: &State, request: &Request, submission_id: &str) -> R
             Ok(mut value) => {
                 let verdict = match state.contract.check_payload(schema_uri, &value) {
                     Some(errors) => Err(errors),
+                    // The receipt's number is in the data and, as the sender reference, in the
+                    // metadata; an authority cannot answer a citizen whose two numbers differ.
+                    None if value["trackingNumber"].as_str() != Some(tracking_number.as_str()) => {
+                        Err("the data's trackingNumber is not the metadata's senderReference".to_owned())
+                    }
                     None => Ok(()),
                 };
                 wipe(&mut value);

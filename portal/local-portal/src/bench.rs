@@ -6,13 +6,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use portal::schemas::BULKY_WASTE_SCHEMA;
 use portal::slots::BULKY_WASTE;
 use portal::{FitConnectPortal, Submission};
 use zeroize::Zeroizing;
 
 use crate::demo::start_local;
-use crate::{LocalPortal, LocalPortalError, PortalKeys};
+use crate::{LocalPortal, LocalPortalError, PortalKeys, demo_catalogue};
 
 /// What the benchmark measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,6 +58,21 @@ fn bench_error(e: impl std::fmt::Display) -> LocalPortalError {
     LocalPortalError::Storage(e.to_string())
 }
 
+/// The receipt alphabet of tracking numbers.
+const TRACKING_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTVWXYZ";
+
+/// The `i`-th benchmark tracking number: `BENCH` and `i` in seven base-31 digits of the
+/// receipt alphabet, so every request is valid and distinct.
+fn bench_tracking_number(i: usize) -> String {
+    let mut digits = [TRACKING_ALPHABET[0]; 7];
+    let mut rest = i;
+    for digit in digits.iter_mut().rev() {
+        *digit = TRACKING_ALPHABET[rest % TRACKING_ALPHABET.len()];
+        rest /= TRACKING_ALPHABET.len();
+    }
+    format!("BENCH{}", String::from_utf8_lossy(&digits))
+}
+
 /// Runs the benchmark in `dir` (which should be empty) with `requests` requests.
 ///
 /// While the portal is stopped, `requests` bulky-waste requests are enqueued and each enqueue
@@ -74,22 +88,34 @@ pub fn run(dir: &Path, keys: PortalKeys, requests: usize) -> Result<BenchFigures
     client_config.backoff.max = Duration::from_millis(200);
     let client = FitConnectPortal::start(client_config).map_err(bench_error)?;
     client.prefetch_keys().map_err(bench_error)?;
-    let destination_id = setup.client.destinations.get(BULKY_WASTE).cloned().unwrap_or_default();
+    let service = demo_catalogue()?
+        .into_iter()
+        .find(|entry| entry.service_id == BULKY_WASTE)
+        .ok_or_else(|| LocalPortalError::Catalogue(format!("no service {BULKY_WASTE}")))?;
     let restart = setup.portal_config.clone();
     drop(setup.portal);
 
     let mut latencies = Vec::with_capacity(requests);
     for i in 0..requests {
-        let data = format!(
-            r#"{{"applicant":{{"givenNames":"Bench","familyName":"Person {i}","address":{{"street":"Teststraße 1","postalCode":"12345","city":"Teststadt"}}}},"collection":{{"slotId":"bulky-waste:standard:2026-12-07","kind":"standard","date":"2026-12-07","feeCents":0}},"items":[{{"description":"Sofa","quantity":1}}]}}"#
-        );
+        let tracking_number = bench_tracking_number(i);
+        let data = serde_json::json!({
+            "service": BULKY_WASTE,
+            "trackingNumber": tracking_number,
+            "applicant": {
+                "givenNames": "BENCH",
+                "familyNames": format!("PERSON {i}"),
+                "placeOfResidence": { "street": "TESTSTRASSE 1", "postalCode": "12345", "city": "TESTSTADT", "country": "D" }
+            },
+            "fields": { "items": "Sofa", "volume": 1, "phone": null },
+            "booking": { "slotId": "bulky-waste:standard:2026-12-07", "kind": "standard", "date": "2026-12-07", "feeCents": 0 }
+        });
         let submission = Submission {
-            tracking_number: format!("BENCH-{i:06}"),
+            tracking_number,
             service_id: BULKY_WASTE.to_owned(),
-            leika_id: BULKY_WASTE_SCHEMA.leika_id.to_owned(),
-            destination_id: destination_id.clone(),
-            data_schema_uri: BULKY_WASTE_SCHEMA.uri.to_owned(),
-            data: Zeroizing::new(data.into_bytes()),
+            leika_id: service.leika_id.clone(),
+            destination_id: service.destination_id.clone(),
+            data_schema_uri: service.data_schema_uri.clone(),
+            data: Zeroizing::new(data.to_string().into_bytes()),
             application_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
         };
         let started = Instant::now();

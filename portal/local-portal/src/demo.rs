@@ -74,7 +74,7 @@ pub fn start_local_on(dir: &Path, keys: PortalKeys, listen: SocketAddr) -> Resul
     let ca = TestCa::generate("Bürgerterminal demo portal CA")?;
     let server = ca.issue_server(&["localhost", "127.0.0.1"], Validity::Current)?;
     let device = ca.issue_device("demo-terminal-0001")?;
-    let catalogue = demo_catalogue();
+    let catalogue = demo_catalogue()?;
     let client_secret = random_secret();
     let portal_config = LocalPortalConfig {
         listen,

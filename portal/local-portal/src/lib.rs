@@ -18,7 +18,8 @@
 //!
 //! On submit it decrypts metadata and data with the destination's private key, validates the
 //! metadata against the schema, checks the data's SHA-512 against the metadata and the data
-//! against the service's payload schema, stores the submission as received (still encrypted)
+//! against the service's payload schema (and its `trackingNumber` against the metadata's
+//! `senderReference`), stores the submission as received (still encrypted)
 //! and issues signed `submit-submission` and `accept-submission` (or `reject-submission`)
 //! events.
 //!
@@ -28,7 +29,8 @@
 //! bearer token required, JSON answers:
 //!
 //! - `GET /x-buergerterminal/v1/catalogue`: the services (`serviceId`, `name`, `leikaId`,
-//!   `destinationId`, `dataSchemaUri`).
+//!   `destinationId`, `dataSchemaUri`); in demo mode the request services of the kiosk's own
+//!   catalogue ([`demo_catalogue`]).
 //! - `GET /x-buergerterminal/v1/services/{serviceId}/slots?from=YYYY-MM-DD&days=N`: free slots
 //!   (`id`, `date`, `start`/`end` `HH:MM` for appointments, `kind` standard/express/appointment,
 //!   `feeCents`): the bulky-waste capacity calendar and citizens' office appointments.
@@ -38,6 +40,7 @@
 
 mod api;
 pub mod bench;
+pub mod catalogue;
 pub mod demo;
 pub mod keys;
 pub mod pki;
@@ -73,6 +76,9 @@ pub enum LocalPortalError {
     /// The specification files cannot be loaded.
     #[error("cannot load the specification: {0}; check that shared/specs/ lies beside the workspace")]
     Spec(String),
+    /// The service catalogue cannot be used.
+    #[error("the service catalogue is unusable: {0}; fix kiosk/config/catalogue.toml")]
+    Catalogue(String),
     /// The store cannot be used.
     #[error("the local portal database failed: {0}; check the disk and the database path")]
     Storage(String),
@@ -138,26 +144,13 @@ pub fn default_specs_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/specs")
 }
 
-/// The demo catalogue: bulky waste and citizens' office appointments, one destination each.
-pub fn demo_catalogue() -> Vec<CatalogueEntry> {
-    let destinations = [
-        (&portal::schemas::BULKY_WASTE_SCHEMA, "Sperrmüllabholung", "5d0c5d3c-51c8-4c1a-9e63-0f5f2c4d6a01"),
-        (
-            &portal::schemas::CITIZENS_OFFICE_APPOINTMENT_SCHEMA,
-            "Termin im Bürgerbüro",
-            "5d0c5d3c-51c8-4c1a-9e63-0f5f2c4d6a02",
-        ),
-    ];
-    destinations
-        .iter()
-        .map(|(schema, name, destination)| CatalogueEntry {
-            service_id: schema.service_id.to_owned(),
-            name: (*name).to_owned(),
-            leika_id: schema.leika_id.to_owned(),
-            destination_id: (*destination).to_owned(),
-            data_schema_uri: schema.uri.to_owned(),
-        })
-        .collect()
+/// The demo catalogue: every request service of the kiosk's catalogue
+/// (`kiosk/config/catalogue.toml`, compiled in), see [`catalogue::request_services`].
+///
+/// # Errors
+/// [`LocalPortalError::Catalogue`] if the kiosk's catalogue is unusable for the portal.
+pub fn demo_catalogue() -> Result<Vec<CatalogueEntry>, LocalPortalError> {
+    catalogue::request_services(catalogue::KIOSK_CATALOGUE)
 }
 
 /// Shared state of a running portal.

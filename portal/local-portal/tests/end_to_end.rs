@@ -7,7 +7,8 @@ mod common;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use common::{bulky_waste, destination, eventually, invalid_appointment, local};
+use common::{bulky_waste, destination, dog_registration, eventually, invalid_appointment, local, tracking};
+use portal::schemas::DOG_REGISTRATION;
 use portal::slots::{BULKY_WASTE, CITIZENS_OFFICE_APPOINTMENT};
 use portal::{Delivery, DeliveryState, FitConnectPortal, Portal, PortalError, SlotKind};
 
@@ -19,14 +20,14 @@ fn submission_is_sent_over_mutual_tls_and_confirmed_by_signed_events() -> Result
     client.prefetch_keys()?;
 
     let destination_id = destination(&setup, BULKY_WASTE);
-    assert_eq!(client.submit(bulky_waste("BT-E2E-0001", &destination_id))?, Delivery::Sent);
-    assert_eq!(setup.portal.store().submitted_count("BT-E2E-0001").ok(), Some(1));
+    assert_eq!(client.submit(bulky_waste(&tracking("BT-E2E-0001"), &destination_id))?, Delivery::Sent);
+    assert_eq!(setup.portal.store().submitted_count(&tracking("BT-E2E-0001")).ok(), Some(1));
 
     // The worker reads the verified event log: submit-submission, then accept-submission.
     assert!(eventually(Duration::from_secs(10), || {
-        client.status("BT-E2E-0001").is_ok_and(|s| s.delivery == DeliveryState::Accepted)
+        client.status(&tracking("BT-E2E-0001")).is_ok_and(|s| s.delivery == DeliveryState::Accepted)
     }));
-    let status = client.status("BT-E2E-0001")?;
+    let status = client.status(&tracking("BT-E2E-0001"))?;
     assert_eq!(status.service_id.as_deref(), Some(BULKY_WASTE));
     assert!(eventually(Duration::from_secs(10), || client.health().is_ok_and(|h| h.depth == 0 && h.unconfirmed == 0)));
     Ok(())
@@ -37,15 +38,18 @@ fn status_is_found_from_another_terminal_by_tracking_number() -> Result<(), Port
     let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
     let setup = local(dir.path());
     let first = FitConnectPortal::start(setup.client.clone())?;
-    assert_eq!(first.submit(bulky_waste("BT-E2E-0002", &destination(&setup, BULKY_WASTE)))?, Delivery::Sent);
+    assert_eq!(first.submit(bulky_waste(&tracking("BT-E2E-0002"), &destination(&setup, BULKY_WASTE)))?, Delivery::Sent);
 
     let mut other_terminal = setup.client.clone();
     other_terminal.queue_path = dir.path().join("other-terminal.sqlite");
     let second = FitConnectPortal::start(other_terminal)?;
-    let status = second.status("BT-E2E-0002")?;
+    let status = second.status(&tracking("BT-E2E-0002"))?;
     assert_eq!(status.delivery, DeliveryState::Accepted);
     assert_eq!(status.service_id.as_deref(), Some(BULKY_WASTE));
-    assert_eq!(second.status("BT-E2E-9999"), Err(PortalError::NotFound { tracking_number: "BT-E2E-9999".into() }));
+    assert_eq!(
+        second.status(&tracking("BT-E2E-9999")),
+        Err(PortalError::NotFound { tracking_number: tracking("BT-E2E-9999") })
+    );
     Ok(())
 }
 
@@ -55,8 +59,36 @@ fn data_violating_its_schema_is_delivered_and_then_rejected_by_the_authority() -
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     let destination_id = destination(&setup, CITIZENS_OFFICE_APPOINTMENT);
-    assert_eq!(client.submit(invalid_appointment("BT-E2E-0003", &destination_id))?, Delivery::Sent);
-    assert_eq!(client.status("BT-E2E-0003")?.delivery, DeliveryState::Rejected);
+    assert_eq!(client.submit(invalid_appointment(&tracking("BT-E2E-0003"), &destination_id))?, Delivery::Sent);
+    assert_eq!(client.status(&tracking("BT-E2E-0003"))?.delivery, DeliveryState::Rejected);
+    Ok(())
+}
+
+#[test]
+fn dog_registration_without_a_booking_is_accepted_by_the_tax_office() -> Result<(), PortalError> {
+    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+    let setup = local(dir.path());
+    let client = FitConnectPortal::start(setup.client.clone())?;
+    let destination_id = destination(&setup, DOG_REGISTRATION);
+    assert_eq!(destination_id, common::service(DOG_REGISTRATION).destination_id);
+    assert_ne!(destination_id, destination(&setup, BULKY_WASTE), "each authority has its own destination");
+    let tracking_number = tracking("BT-E2E-DOG");
+    assert_eq!(client.submit(dog_registration(&tracking_number, &destination_id))?, Delivery::Sent);
+    assert!(eventually(Duration::from_secs(10), || {
+        client.status(&tracking_number).is_ok_and(|s| s.delivery == DeliveryState::Accepted)
+    }));
+    Ok(())
+}
+
+#[test]
+fn data_whose_tracking_number_is_not_the_sender_reference_is_rejected() -> Result<(), PortalError> {
+    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+    let setup = local(dir.path());
+    let client = FitConnectPortal::start(setup.client.clone())?;
+    let mut submission = bulky_waste(&tracking("BT-E2E-IN-DATA"), &destination(&setup, BULKY_WASTE));
+    submission.tracking_number = tracking("BT-E2E-ON-RECEIPT");
+    assert_eq!(client.submit(submission)?, Delivery::Sent);
+    assert_eq!(client.status(&tracking("BT-E2E-ON-RECEIPT"))?.delivery, DeliveryState::Rejected);
     Ok(())
 }
 
@@ -73,7 +105,7 @@ fn calendar_and_catalogue_come_from_the_extension() -> Result<(), PortalError> {
     assert_eq!(appointments, portal::slots::demo_calendar(CITIZENS_OFFICE_APPOINTMENT, from, 7)?);
     assert!(matches!(client.slots("dog-licence", from, 7), Err(PortalError::UnknownService { .. })));
     let catalogue = client.catalogue()?;
-    assert_eq!(catalogue, local_portal::demo_catalogue());
+    assert_eq!(Ok(catalogue), local_portal::demo_catalogue().map_err(|e| e.to_string()));
     Ok(())
 }
 
@@ -83,10 +115,10 @@ fn resubmitting_a_tracking_number_delivers_it_only_once() -> Result<(), PortalEr
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     let destination_id = destination(&setup, BULKY_WASTE);
-    assert_eq!(client.submit(bulky_waste("BT-E2E-0004", &destination_id))?, Delivery::Sent);
-    assert_eq!(client.submit(bulky_waste("BT-E2E-0004", &destination_id))?, Delivery::Sent);
+    assert_eq!(client.submit(bulky_waste(&tracking("BT-E2E-0004"), &destination_id))?, Delivery::Sent);
+    assert_eq!(client.submit(bulky_waste(&tracking("BT-E2E-0004"), &destination_id))?, Delivery::Sent);
     assert!(eventually(Duration::from_secs(10), || client.health().is_ok_and(|h| h.unconfirmed == 0)));
-    assert_eq!(setup.portal.store().submitted_count("BT-E2E-0004").ok(), Some(1));
+    assert_eq!(setup.portal.store().submitted_count(&tracking("BT-E2E-0004")).ok(), Some(1));
     Ok(())
 }
 
@@ -103,12 +135,12 @@ fn neither_the_queue_nor_the_portal_store_holds_the_citizens_data_in_clear() -> 
     let destination_id = destination(&setup, BULKY_WASTE);
     let restart = setup.portal_config.clone();
     drop(setup.portal);
-    assert_eq!(client.submit(bulky_waste("BT-E2E-0005", &destination_id))?, Delivery::Queued);
+    assert_eq!(client.submit(bulky_waste(&tracking("BT-E2E-0005"), &destination_id))?, Delivery::Queued);
 
     // Queued (portal down): the request is on disk, encrypted only.
     let name = common::CITIZEN_NAME.as_bytes();
     let queue_files: Vec<_> = ["queue.sqlite", "queue.sqlite-wal"].iter().map(|f| dir.path().join(f)).collect();
-    assert!(queue_files.iter().any(|f| file_contains(f, b"BT-E2E-0005")), "the request is stored");
+    assert!(queue_files.iter().any(|f| file_contains(f, tracking("BT-E2E-0005").as_bytes())), "the request is stored");
     for file in &queue_files {
         assert!(!file_contains(file, name), "{} holds the citizen's name", file.display());
     }
@@ -116,7 +148,7 @@ fn neither_the_queue_nor_the_portal_store_holds_the_citizens_data_in_clear() -> 
     let portal =
         local_portal::LocalPortal::start(restart).map_err(|e| PortalError::Storage { reason: e.to_string() })?;
     assert!(client.wait_until_handed_over(Duration::from_secs(20))?);
-    assert_eq!(portal.store().submitted_count("BT-E2E-0005").ok(), Some(1));
+    assert_eq!(portal.store().submitted_count(&tracking("BT-E2E-0005")).ok(), Some(1));
     for file in ["local-portal.sqlite", "local-portal.sqlite-wal"] {
         assert!(!file_contains(&dir.path().join(file), name), "{file} holds the citizen's name");
     }

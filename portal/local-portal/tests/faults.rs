@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{bulky_waste, destination, eventually, local};
+use common::{bulky_waste, destination, eventually, local, tracking};
 use local_portal::pki::{TestCa, Validity};
 use local_portal::{Fault, LocalPortal, LocalPortalConfig};
 use portal::http::{BaseUrl, HttpsClient, Limits};
@@ -54,27 +54,27 @@ fn queued_during_fault_then_delivered_once(fault: Fault, tracking_number: &str) 
 
 #[test]
 fn portal_answering_500_leaves_the_request_queued_until_it_recovers() -> Result<(), PortalError> {
-    queued_during_fault_then_delivered_once(Fault::Status500, "BT-F-500")
+    queued_during_fault_then_delivered_once(Fault::Status500, &tracking("BT-F-500"))
 }
 
 #[test]
 fn portal_slower_than_the_timeout_leaves_the_request_queued() -> Result<(), PortalError> {
-    queued_during_fault_then_delivered_once(Fault::Slow(Duration::from_secs(4)), "BT-F-SLOW")
+    queued_during_fault_then_delivered_once(Fault::Slow(Duration::from_secs(4)), &tracking("BT-F-SLOW"))
 }
 
 #[test]
 fn portal_answering_invalid_json_leaves_the_request_queued() -> Result<(), PortalError> {
-    queued_during_fault_then_delivered_once(Fault::InvalidJson, "BT-F-JSON")
+    queued_during_fault_then_delivered_once(Fault::InvalidJson, &tracking("BT-F-JSON"))
 }
 
 #[test]
 fn portal_answering_the_wrong_content_type_leaves_the_request_queued() -> Result<(), PortalError> {
-    queued_during_fault_then_delivered_once(Fault::WrongContentType, "BT-F-CTYPE")
+    queued_during_fault_then_delivered_once(Fault::WrongContentType, &tracking("BT-F-CTYPE"))
 }
 
 #[test]
 fn portal_sending_an_endless_body_leaves_the_request_queued() -> Result<(), PortalError> {
-    queued_during_fault_then_delivered_once(Fault::EndlessBody, "BT-F-ENDLESS")
+    queued_during_fault_then_delivered_once(Fault::EndlessBody, &tracking("BT-F-ENDLESS"))
 }
 
 #[test]
@@ -87,14 +87,14 @@ fn portal_down_queues_requests_and_delivers_them_when_it_is_back() -> Result<(),
     let restart = setup.portal_config.clone();
     drop(setup.portal);
 
-    assert_eq!(client.submit(bulky_waste("BT-F-DOWN", &destination_id))?, Delivery::Queued);
+    assert_eq!(client.submit(bulky_waste(&tracking("BT-F-DOWN"), &destination_id))?, Delivery::Queued);
     assert!(eventually(Duration::from_secs(10), || {
         client.health().is_ok_and(|h| h.last_error.as_deref().is_some_and(|e| e.contains("cannot be reached")))
     }));
 
     let portal = start(restart);
     assert!(client.wait_until_handed_over(Duration::from_secs(20))?);
-    assert_eq!(portal.store().submitted_count("BT-F-DOWN").ok(), Some(1));
+    assert_eq!(portal.store().submitted_count(&tracking("BT-F-DOWN")).ok(), Some(1));
     Ok(())
 }
 
@@ -110,7 +110,7 @@ fn a_thousand_requests_queued_during_an_outage_are_all_delivered_once() -> Resul
     drop(setup.portal);
 
     for i in 0..COUNT {
-        assert!(client.enqueue(&bulky_waste(&format!("BT-K-{i:04}"), &destination_id))?);
+        assert!(client.enqueue(&bulky_waste(&tracking(&format!("BT-K-{i:04}")), &destination_id))?);
     }
     assert_eq!(client.health()?.depth, COUNT as u64);
 
@@ -134,7 +134,7 @@ fn full_queue_refuses_the_request_before_the_citizen_leaves() -> Result<(), Port
 
     let mut refused = None;
     for i in 0..200 {
-        let tracking_number = format!("BT-FULL-{i:03}");
+        let tracking_number = tracking(&format!("BT-FULL-{i:03}"));
         match client.enqueue(&bulky_waste(&tracking_number, &destination_id)) {
             Ok(inserted) => assert!(inserted),
             Err(error) => {
@@ -150,7 +150,7 @@ fn full_queue_refuses_the_request_before_the_citizen_leaves() -> Result<(), Port
     assert!(error.to_string().contains("tell the citizen"), "{error}");
     assert_eq!(client.step(&tracking_number)?, None, "nothing half-stored");
     // Through the Portal trait the same refusal reaches the kiosk as an error, never a receipt.
-    let result = client.submit(bulky_waste("BT-FULL-LAST", &destination_id));
+    let result = client.submit(bulky_waste(&tracking("BT-FULL-LAST"), &destination_id));
     assert!(matches!(result, Err(PortalError::Storage { .. })), "{result:?}");
     Ok(())
 }

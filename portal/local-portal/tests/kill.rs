@@ -83,7 +83,7 @@ fn child_worker_process() -> Result<(), PortalError> {
 fn killed_at_then_delivered_exactly_once(stop_at: &str) -> Result<(), PortalError> {
     let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
     let setup = local(dir.path());
-    let tracking_number = format!("BT-KILL-{}", stop_at.replace(':', "-"));
+    let tracking_number = common::tracking(&format!("BT-KILL-{stop_at}"));
     let config = &setup.client;
     let spec = json!({
         "api_base_url": config.api_base_url,

@@ -15,9 +15,9 @@ pub const MIN_RSA_BITS: usize = 4096;
 /// What a key is used for, with the `alg` and `key_ops` values that allow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyUse {
-    /// Encrypting a content key to the destination: `alg` RSA-OAEP-256, `key_ops` [`wrapKey`].
+    /// Encrypting a content key to the destination: `alg` RSA-OAEP-256, `key_ops` `wrapKey`.
     WrapKey,
-    /// Verifying a PS512 signature: `alg` PS512, `key_ops` [`verify`].
+    /// Verifying a PS512 signature: `alg` PS512, `key_ops` `verify`.
     Verify,
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Shared test fixtures: portal keys generated once per test binary, a local portal with a
-//! fresh PKI in a temporary directory, and citizens' requests.
+//! fresh PKI in a temporary directory, and citizens' requests in the kiosk's payload shape.
 
 #![allow(dead_code)]
 
@@ -12,9 +12,13 @@ use chrono::NaiveDate;
 use local_portal::PortalKeys;
 use local_portal::demo::{LocalSetup, start_local};
 use portal::fitconnect::Backoff;
+use portal::fitconnect::client::CatalogueEntry;
 use portal::http::Limits;
-use portal::schemas::{BULKY_WASTE_SCHEMA, CITIZENS_OFFICE_APPOINTMENT_SCHEMA};
+use portal::schemas::DOG_REGISTRATION;
+use portal::slots::{BULKY_WASTE, CITIZENS_OFFICE_APPOINTMENT};
 use portal::{FitConnectConfig, Submission};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 /// RSA 4096 generation takes seconds in a debug build: once per test binary.
@@ -50,36 +54,84 @@ pub fn fast(config: &mut FitConnectConfig) {
     config.confirm_interval = Duration::from_millis(100);
 }
 
-pub const CITIZEN_NAME: &str = "Mustermann-Gabler";
+pub const CITIZEN_NAME: &str = "MUSTERMANN-GABLER";
 
-/// A valid bulky-waste request.
-pub fn bulky_waste(tracking_number: &str, destination_id: &str) -> Submission {
-    let data = format!(
-        r#"{{"applicant":{{"givenNames":"Erika","familyName":"{CITIZEN_NAME}","address":{{"street":"Heidestraße 17","postalCode":"51147","city":"Köln"}}}},"collection":{{"slotId":"bulky-waste:standard:2026-12-07","kind":"standard","date":"2026-12-07","feeCents":0}},"items":[{{"description":"Sofa","quantity":1}},{{"description":"Schrank","quantity":2}}]}}"#
-    );
+/// The alphabet of tracking numbers (no 0, 1, I, O, U: nothing to misread on a receipt).
+const TRACKING_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTVWXYZ";
+
+/// A valid tracking number (12 characters of the receipt alphabet) derived from `label`, so
+/// each test names its requests readably and still sends what a terminal sends.
+pub fn tracking(label: &str) -> String {
+    let digest = Sha256::digest(label.as_bytes());
+    digest.iter().take(12).map(|b| char::from(TRACKING_ALPHABET[usize::from(*b) % TRACKING_ALPHABET.len()])).collect()
+}
+
+/// The catalogue entry of `service_id`, from the kiosk's catalogue.
+pub fn service(service_id: &str) -> CatalogueEntry {
+    match local_portal::demo_catalogue() {
+        Ok(catalogue) => match catalogue.into_iter().find(|e| e.service_id == service_id) {
+            Some(entry) => entry,
+            None => panic!("the catalogue has no service {service_id}"),
+        },
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn submission(tracking_number: &str, destination_id: &str, service_id: &str, data: &Value) -> Submission {
+    let entry = service(service_id);
     Submission {
         tracking_number: tracking_number.to_owned(),
-        service_id: BULKY_WASTE_SCHEMA.service_id.to_owned(),
-        leika_id: BULKY_WASTE_SCHEMA.leika_id.to_owned(),
+        service_id: entry.service_id,
+        leika_id: entry.leika_id,
         destination_id: destination_id.to_owned(),
-        data_schema_uri: BULKY_WASTE_SCHEMA.uri.to_owned(),
-        data: Zeroizing::new(data.into_bytes()),
+        data_schema_uri: entry.data_schema_uri,
+        data: Zeroizing::new(data.to_string().into_bytes()),
         application_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
     }
 }
 
+/// A valid bulky-waste request, as the kiosk builds it.
+pub fn bulky_waste(tracking_number: &str, destination_id: &str) -> Submission {
+    let data = json!({
+        "service": BULKY_WASTE,
+        "trackingNumber": tracking_number,
+        "applicant": {
+            "givenNames": "ERIKA",
+            "familyNames": CITIZEN_NAME,
+            "placeOfResidence": { "street": "HEIDESTRASSE 17", "postalCode": "51147", "city": "KÖLN", "country": "D" }
+        },
+        "fields": { "items": "Sofa, Schrank", "volume": 3, "phone": null },
+        "booking": { "slotId": "bulky-waste:standard:2026-12-07", "kind": "standard", "date": "2026-12-07", "feeCents": 0 }
+    });
+    submission(tracking_number, destination_id, BULKY_WASTE, &data)
+}
+
+/// A valid dog registration (no booking).
+pub fn dog_registration(tracking_number: &str, destination_id: &str) -> Submission {
+    let data = json!({
+        "service": DOG_REGISTRATION,
+        "trackingNumber": tracking_number,
+        "applicant": {
+            "givenNames": "ERIKA",
+            "familyNames": CITIZEN_NAME,
+            "dateOfBirth": "1964-08-12",
+            "placeOfResidence": { "street": "HEIDESTRASSE 17", "postalCode": "51147", "city": "KÖLN", "country": "D" }
+        },
+        "fields": { "dog-name": "Bello", "breed": "Dackel", "microchip": "276098106543210" }
+    });
+    submission(tracking_number, destination_id, DOG_REGISTRATION, &data)
+}
+
 /// An appointment request whose data violates its schema (no concern given).
 pub fn invalid_appointment(tracking_number: &str, destination_id: &str) -> Submission {
-    let data = r#"{"applicant":{"givenNames":"Erika","familyName":"Mustermann"},"appointment":{"slotId":"x","date":"2026-11-24","start":"08:00","end":"08:30"}}"#;
-    Submission {
-        tracking_number: tracking_number.to_owned(),
-        service_id: CITIZENS_OFFICE_APPOINTMENT_SCHEMA.service_id.to_owned(),
-        leika_id: CITIZENS_OFFICE_APPOINTMENT_SCHEMA.leika_id.to_owned(),
-        destination_id: destination_id.to_owned(),
-        data_schema_uri: CITIZENS_OFFICE_APPOINTMENT_SCHEMA.uri.to_owned(),
-        data: Zeroizing::new(data.as_bytes().to_vec()),
-        application_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
-    }
+    let data = json!({
+        "service": CITIZENS_OFFICE_APPOINTMENT,
+        "trackingNumber": tracking_number,
+        "applicant": { "givenNames": "ERIKA", "familyNames": "MUSTERMANN" },
+        "fields": {},
+        "booking": { "slotId": "citizens-office-appointment:2026-11-24T08:00", "kind": "appointment", "date": "2026-11-24", "feeCents": 0 }
+    });
+    submission(tracking_number, destination_id, CITIZENS_OFFICE_APPOINTMENT, &data)
 }
 
 /// Destination of a service in the setup's configuration.

@@ -40,7 +40,7 @@ impl Harness {
     }
 
     /// Welcome → catalogue → service info → identify, card already inserted.
-    fn to_pin_pad(&mut self, service: &str) {
+    fn reach_pin_pad(&mut self, service: &str) {
         self.send(Event::CardInserted);
         self.send(Event::Start);
         self.send(Event::ChooseService(service.into()));
@@ -56,8 +56,8 @@ impl Harness {
     }
 
     /// Up to the form with Erika's data read from the card.
-    fn to_form(&mut self, service: &str) {
-        self.to_pin_pad(service);
+    fn reach_form(&mut self, service: &str) {
+        self.reach_pin_pad(service);
         let effects = self.type_pin("123456");
         assert!(matches!(effects.as_slice(), [Effect::ReadCard { .. }]));
         self.send(Event::CardRead(Ok(CardData { identity: erika() })));
@@ -71,8 +71,8 @@ impl Harness {
     }
 
     /// Up to the review screen of a bulky-waste request with an express slot.
-    fn to_review(&mut self) {
-        self.to_form("bulky-waste");
+    fn reach_review(&mut self) {
+        self.reach_form("bulky-waste");
         self.type_text("Sofa, zwei Stühle");
         self.send(Event::FocusField(1));
         self.type_text("3");
@@ -158,7 +158,7 @@ fn identification_waits_for_a_card_then_asks_for_the_pin() {
 #[test]
 fn pin_pad_accepts_six_digits_and_hands_the_pin_over_once() {
     let mut h = Harness::new();
-    h.to_pin_pad("bulky-waste");
+    h.reach_pin_pad("bulky-waste");
     for d in "1234567".chars() {
         h.send(Event::PinDigit(d));
     }
@@ -184,7 +184,7 @@ fn pin_pad_accepts_six_digits_and_hands_the_pin_over_once() {
 #[test]
 fn wrong_pin_asks_again_and_shows_attempts_left() {
     let mut h = Harness::new();
-    h.to_pin_pad("bulky-waste");
+    h.reach_pin_pad("bulky-waste");
     h.type_pin("111111");
     h.send(Event::CardRead(Err(CardError::WrongPin { attempts_left: 2 })));
     assert_eq!(
@@ -197,7 +197,7 @@ fn wrong_pin_asks_again_and_shows_attempts_left() {
 #[test]
 fn suspended_pin_asks_for_the_can_then_the_pin_and_sends_both() {
     let mut h = Harness::new();
-    h.to_pin_pad("bulky-waste");
+    h.reach_pin_pad("bulky-waste");
     h.type_pin("111111");
     h.send(Event::CardRead(Err(CardError::PinSuspended)));
     assert_eq!(h.session.identify_step(), Some(&IdentifyStep::EnterCan { error: Some(CardError::PinSuspended) }));
@@ -220,7 +220,7 @@ fn suspended_pin_asks_for_the_can_then_the_pin_and_sends_both() {
 fn blocked_pin_and_deactivated_card_end_in_a_failure_with_retry() {
     for error in [CardError::PinBlocked, CardError::Deactivated, CardError::Unreadable("6A82".into())] {
         let mut h = Harness::new();
-        h.to_pin_pad("bulky-waste");
+        h.reach_pin_pad("bulky-waste");
         h.type_pin("123456");
         h.send(Event::CardRead(Err(error.clone())));
         assert_eq!(h.session.identify_step(), Some(&IdentifyStep::Failed(error)));
@@ -232,7 +232,7 @@ fn blocked_pin_and_deactivated_card_end_in_a_failure_with_retry() {
 #[test]
 fn card_read_prefills_the_form_with_only_the_declared_items() {
     let mut h = Harness::new();
-    h.to_form("bulky-waste");
+    h.reach_form("bulky-waste");
     let rows = h.session.form_rows();
     let card_rows: Vec<_> = rows.iter().filter(|r| r.from_card).map(|r| (r.id.as_str(), r.value.to_string())).collect();
     assert_eq!(
@@ -253,7 +253,7 @@ fn card_read_prefills_the_form_with_only_the_declared_items() {
 #[test]
 fn form_refuses_to_continue_until_valid_and_keyboard_types_into_the_focus() {
     let mut h = Harness::new();
-    h.to_form("dog-registration");
+    h.reach_form("dog-registration");
     h.type_text("Bello");
     assert!(h.send(Event::FormDone).is_empty());
     assert_eq!(h.screen(), Screen::Form);
@@ -278,7 +278,7 @@ fn form_refuses_to_continue_until_valid_and_keyboard_types_into_the_focus() {
 #[test]
 fn bulky_waste_books_a_slot_and_reviews_the_fee() {
     let mut h = Harness::new();
-    h.to_review();
+    h.reach_review();
     assert_eq!(h.session.total_fee(), "45,00 €");
     assert_eq!(h.session.chosen_slot_text().unwrap(), "Donnerstag, 26. November 2026");
 }
@@ -286,7 +286,7 @@ fn bulky_waste_books_a_slot_and_reviews_the_fee() {
 #[test]
 fn booking_cannot_continue_without_a_slot_and_can_retry_a_failed_calendar() {
     let mut h = Harness::new();
-    h.to_form("bulky-waste");
+    h.reach_form("bulky-waste");
     h.type_text("Schrank");
     h.send(Event::FocusField(1));
     h.type_text("2");
@@ -306,7 +306,7 @@ fn booking_cannot_continue_without_a_slot_and_can_retry_a_failed_calendar() {
 #[test]
 fn send_needs_consent_and_hands_over_everything_personal() {
     let mut h = Harness::new();
-    h.to_review();
+    h.reach_review();
     assert!(h.send(Event::Send).is_empty(), "no consent, no send");
     h.send(Event::SetConsent(true));
     let effects = h.send(Event::Send);
@@ -333,7 +333,7 @@ fn send_needs_consent_and_hands_over_everything_personal() {
 #[test]
 fn queued_request_gets_a_queued_receipt_and_is_printed() {
     let mut h = Harness::new();
-    h.to_review();
+    h.reach_review();
     h.send(Event::SetConsent(true));
     h.send(Event::Send);
     let effects = h.send(Event::Submitted(Ok(Delivered::Queued)));
@@ -353,7 +353,7 @@ fn queued_request_gets_a_queued_receipt_and_is_printed() {
 #[test]
 fn request_that_cannot_be_stored_returns_to_review_without_a_receipt() {
     let mut h = Harness::new();
-    h.to_review();
+    h.reach_review();
     h.send(Event::SetConsent(true));
     h.send(Event::Send);
     h.send(Event::Submitted(Err(SubmitFailure::NotStored("disk full".into()))));
@@ -365,7 +365,7 @@ fn request_that_cannot_be_stored_returns_to_review_without_a_receipt() {
 #[test]
 fn finishing_asks_to_take_the_card_and_removing_it_wipes() {
     let mut h = Harness::new();
-    h.to_review();
+    h.reach_review();
     h.send(Event::SetConsent(true));
     h.send(Event::Send);
     h.send(Event::Submitted(Ok(Delivered::Sent)));
@@ -383,7 +383,7 @@ fn finishing_asks_to_take_the_card_and_removing_it_wipes() {
 #[test]
 fn take_card_screen_ends_the_session_after_its_timeout() {
     let mut h = Harness::new();
-    h.to_review();
+    h.reach_review();
     h.send(Event::SetConsent(true));
     h.send(Event::Send);
     h.send(Event::Submitted(Ok(Delivered::Sent)));
@@ -396,7 +396,7 @@ fn take_card_screen_ends_the_session_after_its_timeout() {
 #[test]
 fn card_pulled_during_the_form_wipes_everything() {
     let mut h = Harness::new();
-    h.to_form("bulky-waste");
+    h.reach_form("bulky-waste");
     h.type_text("Sofa");
     assert!(h.session.holds_personal_data());
     let effects = h.send(Event::CardRemoved);
@@ -410,7 +410,7 @@ fn card_pulled_during_the_form_wipes_everything() {
 #[test]
 fn card_pulled_while_reading_wipes_and_the_late_answer_is_ignored() {
     let mut h = Harness::new();
-    h.to_pin_pad("bulky-waste");
+    h.reach_pin_pad("bulky-waste");
     h.type_pin("123456");
     h.send(Event::CardRemoved);
     assert_eq!(h.screen(), Screen::Welcome);
@@ -422,7 +422,7 @@ fn card_pulled_while_reading_wipes_and_the_late_answer_is_ignored() {
 #[test]
 fn card_pulled_after_sending_keeps_the_receipt() {
     let mut h = Harness::new();
-    h.to_review();
+    h.reach_review();
     h.send(Event::SetConsent(true));
     h.send(Event::Send);
     h.send(Event::CardRemoved);
@@ -435,7 +435,7 @@ fn card_pulled_after_sending_keeps_the_receipt() {
 #[test]
 fn cancel_wipes_from_any_screen() {
     let mut h = Harness::new();
-    h.to_form("dog-registration");
+    h.reach_form("dog-registration");
     h.type_text("Bello");
     let effects = h.send(Event::Cancel);
     assert!(matches!(effects.as_slice(), [Effect::Wiped(WipeReason::Cancelled)]));
@@ -446,7 +446,7 @@ fn cancel_wipes_from_any_screen() {
 #[test]
 fn idle_shows_a_warning_with_countdown_then_wipes() {
     let mut h = Harness::new();
-    h.to_form("bulky-waste");
+    h.reach_form("bulky-waste");
     let last_touch = h.now;
     assert!(h.tick(last_touch + TIMEOUTS.idle_ms - 1).is_empty());
     assert_eq!(h.session.warning_seconds_left(Millis(h.now)), None);
@@ -467,7 +467,7 @@ fn idle_shows_a_warning_with_countdown_then_wipes() {
 #[test]
 fn a_touch_during_the_warning_keeps_the_session() {
     let mut h = Harness::new();
-    h.to_form("bulky-waste");
+    h.reach_form("bulky-waste");
     let start = h.now;
     h.tick(start + TIMEOUTS.idle_ms);
     assert!(h.session.warning_seconds_left(Millis(h.now)).is_some());
@@ -480,7 +480,7 @@ fn a_touch_during_the_warning_keeps_the_session() {
 #[test]
 fn no_timeout_while_the_terminal_itself_is_busy() {
     let mut h = Harness::new();
-    h.to_pin_pad("bulky-waste");
+    h.reach_pin_pad("bulky-waste");
     h.type_pin("123456");
     let start = h.now;
     assert!(h.tick(start + 10 * TIMEOUTS.idle_ms).is_empty());
@@ -492,7 +492,7 @@ fn no_timeout_while_the_terminal_itself_is_busy() {
 #[test]
 fn switching_language_keeps_everything_entered() {
     let mut h = Harness::new();
-    h.to_form("citizens-office-appointment");
+    h.reach_form("citizens-office-appointment");
     h.send(Event::Choose { field: 0, option: 2 });
     assert_eq!(&*h.session.form_rows()[2].value, "Ummeldung");
     h.send(Event::SetLanguage(Lang::english()));

@@ -152,7 +152,20 @@ fn demo(args: DemoArgs) -> Result<()> {
     std::fs::create_dir_all(&printer_dir).with_context(|| format!("cannot create {}", printer_dir.display()))?;
 
     let screen = if headless { Some(headless::Screen::install()?) } else { None };
-    let portal: Arc<dyn portal::Portal> = match args.portal {
+    let specs = local_portal::default_specs_dir();
+    let choice = if args.portal == PortalChoice::Local && !specs.join(local_portal::spec::OPENAPI_FILE).exists() {
+        // The local portal validates every request against the published
+        // FIT-Connect specification, kept beside the checkout (shared/specs).
+        tracing::warn!(
+            specs = %specs.display(),
+            "the FIT-Connect specification files are not beside this checkout; \
+             demo mode uses the simulated portal instead of the local one"
+        );
+        PortalChoice::Simulated
+    } else {
+        args.portal
+    };
+    let portal: Arc<dyn portal::Portal> = match choice {
         PortalChoice::Local => {
             tracing::info!(dir = %data_dir.display(), "starting the local portal on loopback");
             Arc::new(local_portal::demo::DemoPortal::start(&data_dir).context("cannot start the local portal")?)

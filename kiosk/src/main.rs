@@ -8,6 +8,7 @@
 mod bench;
 mod config;
 mod controller;
+mod demo_portal;
 mod hardware;
 mod headless;
 #[cfg(test)]
@@ -58,6 +59,13 @@ enum Command {
     /// Measures the portal client and queue (used by `bench`).
     #[command(hide = true)]
     PortalFigures,
+    /// Runs demo mode's local FIT-Connect portal until standard input closes
+    /// (demo mode starts it as a child process).
+    #[command(hide = true)]
+    LocalPortal {
+        /// The portal's own directory (keys, PKI, store).
+        dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -109,6 +117,7 @@ fn main() -> Result<()> {
         Command::Bench => bench::run(),
         Command::FirstFrame => bench::first_frame(),
         Command::PortalFigures => bench::portal_figures(),
+        Command::LocalPortal { dir } => demo_portal::serve(&dir),
     }
 }
 
@@ -167,8 +176,13 @@ fn demo(args: DemoArgs) -> Result<()> {
     };
     let portal: Arc<dyn portal::Portal> = match choice {
         PortalChoice::Local => {
-            tracing::info!(dir = %data_dir.display(), "starting the local portal on loopback");
-            Arc::new(local_portal::demo::DemoPortal::start(&data_dir).context("cannot start the local portal")?)
+            // The portal is another party: its store and keys live beside the
+            // terminal's data directory, not in it.
+            let mut portal_dir = data_dir.clone().into_os_string();
+            portal_dir.push("-portal");
+            let portal_dir = PathBuf::from(portal_dir);
+            tracing::info!(dir = %portal_dir.display(), "starting the local portal on loopback");
+            Arc::new(demo_portal::ChildPortal::start(&portal_dir, &data_dir).context("cannot start the local portal")?)
         }
         PortalChoice::Simulated => Arc::new(portal::SimulatedPortal::new()),
     };

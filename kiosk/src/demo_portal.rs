@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Demo mode's portal: the local FIT-Connect portal in a child process of its
+//! own (`kiosk local-portal DIR`), and in the kiosk only what an appliance has
+//! too: the FIT-Connect client with its queue, talking to it over mutual TLS
+//! on loopback. The portal's keys, PKI and store stay in the child's
+//! directory, outside the kiosk's data directory and memory.
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use portal::fitconnect::FitConnectConfig;
+use portal::tls::TlsMaterial;
+use portal::{Delivery, FitConnectPortal, Portal, PortalError, RequestStatus, SlotOffer, Submission};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+const CA: &str = "portal-ca.pem";
+const DEVICE_CERT: &str = "device-cert.pem";
+const DEVICE_KEY: &str = "device-key.pem";
+const CLIENT_SECRET: &str = "client-secret.txt";
+/// RSA-4096 key generation on the first start takes seconds.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The child side: runs the local portal for `dir` until standard input
+/// closes (the kiosk ended), after writing what a terminal needs to trust it.
+pub fn serve(dir: &Path) -> Result<()> {
+    let keys = local_portal::demo::load_or_generate_keys(dir)?;
+    let setup = local_portal::demo::start_local(dir, keys)?;
+    write_private(&dir.join(CA), setup.ca_pem.as_bytes())?;
+    write_private(&dir.join(DEVICE_CERT), &setup.client.tls.client_cert_pem)?;
+    write_private(&dir.join(DEVICE_KEY), &setup.client.tls.client_key_pem)?;
+    write_private(&dir.join(CLIENT_SECRET), setup.client.client_secret.as_bytes())?;
+    println!("ready {}", setup.client.api_base_url);
+    let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+    drop(setup);
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    Ok(())
+}
+
+/// The FIT-Connect client and the local portal child process it talks to.
+pub struct ChildPortal {
+    client: FitConnectPortal,
+    child: Mutex<Child>,
+}
+
+impl ChildPortal {
+    /// Starts `kiosk local-portal portal_dir` and a client whose queue is in
+    /// `data_dir`.
+    pub fn start(portal_dir: &Path, data_dir: &Path) -> Result<ChildPortal> {
+        std::fs::create_dir_all(portal_dir).with_context(|| format!("cannot create {}", portal_dir.display()))?;
+        let mut child = Command::new(std::env::current_exe()?)
+            .arg("local-portal")
+            .arg(portal_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("cannot start the local portal")?;
+        let stdout = child.stdout.take().context("the local portal has no output")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(START_TIMEOUT).unwrap_or_default();
+        let Some(base) = line.trim().strip_prefix("ready ") else {
+            let _ = child.kill();
+            bail!("the local portal did not start (it said {line:?}); see its messages above");
+        };
+        let read = |name: &str| std::fs::read(portal_dir.join(name)).with_context(|| format!("cannot read {name}"));
+        let tls = TlsMaterial {
+            ca_pem: read(CA)?,
+            client_cert_pem: read(DEVICE_CERT)?,
+            client_key_pem: zeroize::Zeroizing::new(read(DEVICE_KEY)?),
+        };
+        let secret = zeroize::Zeroizing::new(String::from_utf8(read(CLIENT_SECRET)?)?);
+        let mut config = FitConnectConfig::new(
+            base.to_owned(),
+            format!("{base}/token"),
+            local_portal::demo::DEMO_CLIENT_ID,
+            secret.as_str().to_owned(),
+            tls,
+            data_dir.join("queue.sqlite"),
+        );
+        config.destinations =
+            local_portal::demo_catalogue()?.into_iter().map(|entry| (entry.service_id, entry.destination_id)).collect();
+        let client = FitConnectPortal::start(config)?;
+        client.prefetch_keys()?;
+        Ok(ChildPortal { client, child: Mutex::new(child) })
+    }
+}
+
+impl Drop for ChildPortal {
+    fn drop(&mut self) {
+        if let Ok(child) = self.child.get_mut() {
+            // Closing its standard input ends the portal; wait so no orphan is left.
+            drop(child.stdin.take());
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Portal for ChildPortal {
+    fn slots(&self, service_id: &str, from: NaiveDate, days: u32) -> Result<Vec<SlotOffer>, PortalError> {
+        self.client.slots(service_id, from, days)
+    }
+
+    fn submit(&self, submission: Submission) -> Result<Delivery, PortalError> {
+        self.client.submit(submission)
+    }
+
+    fn status(&self, tracking_number: &str) -> Result<RequestStatus, PortalError> {
+        self.client.status(tracking_number)
+    }
+}

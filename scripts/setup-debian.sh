@@ -10,6 +10,9 @@ packages=(
     pkg-config libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev
     # The store-and-forward queue and the local portal (rusqlite on the system SQLite).
     libsqlite3-dev
+    # The PC/SC layer: pcsc-lite to build against, and for its tests the real
+    # daemon with the virtual reader driver (tests only, never in the image).
+    libpcsclite-dev pcscd vsmartcard-vpcd
     # eID protocol tests: Debian's cvc-create/cvc-print and openssl as independent references.
     openpace openssl
     # JOSE tests: an independent JWE/JWS implementation to check ours against.

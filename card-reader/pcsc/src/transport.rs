@@ -105,7 +105,7 @@ impl Transport {
         let bytes = Zeroizing::new(command.to_bytes()?);
         let mut buf = Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
         let result = self.card.transmit(&bytes, &mut buf).map(ResponseApdu::from_bytes);
-        let outcome = match result {
+        match result {
             Ok(Err(short)) if self.card_left() => {
                 tracing::info!(reader = %self.reader, error = %short, "card removed during transmit");
                 Err(PcscError::CardRemoved)
@@ -116,9 +116,13 @@ impl Transport {
                 self.reconnect(Disposition::LeaveCard)?;
                 Err(PcscError::CardReset)
             }
+            Err(e @ (pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard)) => Err(PcscError::from_pcsc(e)),
+            Err(e) if self.card_left() => {
+                tracing::info!(reader = %self.reader, error = %e, "card removed during transmit");
+                Err(PcscError::CardRemoved)
+            }
             Err(e) => Err(PcscError::from_pcsc(e)),
-        };
-        outcome
+        }
     }
 
     /// Whether the card left the reader, waiting at most [`REMOVAL_GRACE`]

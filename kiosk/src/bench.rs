@@ -26,10 +26,10 @@ pub fn run() -> Result<()> {
     let (median_ms, p99_ms) = repaint_catalogue()?;
     println!("frame_render_ms_median: {median_ms:.2} ms");
     println!("frame_render_ms_p99: {p99_ms:.2} ms");
-    // The demo as it runs: kiosk, FIT-Connect client and queue, and the local
-    // portal (a server the appliance does not carry) in one process.
+    // The demo as it runs: the kiosk with the FIT-Connect client and its
+    // queue (the local portal is a process of its own and not counted).
     println!("session_pss_mib: {:.1} MiB", session_pss_mib("local")?);
-    // The kiosk without the portal server (simulated portal): closer to the appliance.
+    // The same with the in-process simulated portal: what the client costs.
     println!("session_pss_mib_simulated_portal: {:.1} MiB", session_pss_mib("simulated")?);
     let mut receipt = printer::bench::figures(20);
     for baud in [115_200, 9600] {

@@ -6,14 +6,12 @@
 //! directory, outside the kiosk's data directory and memory.
 
 use anyhow::{Context, Result, bail};
-use chrono::NaiveDate;
+use portal::FitConnectPortal;
 use portal::fitconnect::FitConnectConfig;
 use portal::tls::TlsMaterial;
-use portal::{Delivery, FitConnectPortal, Portal, PortalError, RequestStatus, SlotOffer, Submission};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
 
 const CA: &str = "portal-ca.pem";
@@ -51,16 +49,16 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The FIT-Connect client and the local portal child process it talks to.
+/// The local portal child process; it ends when this is dropped.
 pub struct ChildPortal {
-    client: FitConnectPortal,
-    child: Mutex<Child>,
+    child: Child,
 }
 
 impl ChildPortal {
-    /// Starts `kiosk local-portal portal_dir` and a client whose queue is in
-    /// `data_dir`.
-    pub fn start(portal_dir: &Path, data_dir: &Path) -> Result<ChildPortal> {
+    /// Starts `kiosk local-portal portal_dir`, and a FIT-Connect client for
+    /// it whose queue is in `data_dir`. Keep the `ChildPortal` as long as the
+    /// client is used.
+    pub fn start(portal_dir: &Path, data_dir: &Path) -> Result<(FitConnectPortal, ChildPortal)> {
         std::fs::create_dir_all(portal_dir).with_context(|| format!("cannot create {}", portal_dir.display()))?;
         let mut child = Command::new(std::env::current_exe()?)
             .arg("local-portal")
@@ -98,32 +96,17 @@ impl ChildPortal {
         );
         config.destinations =
             local_portal::demo_catalogue()?.into_iter().map(|entry| (entry.service_id, entry.destination_id)).collect();
+        let guard = ChildPortal { child };
         let client = FitConnectPortal::start(config)?;
         client.prefetch_keys()?;
-        Ok(ChildPortal { client, child: Mutex::new(child) })
+        Ok((client, guard))
     }
 }
 
 impl Drop for ChildPortal {
     fn drop(&mut self) {
-        if let Ok(child) = self.child.get_mut() {
-            // Closing its standard input ends the portal; wait so no orphan is left.
-            drop(child.stdin.take());
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Portal for ChildPortal {
-    fn slots(&self, service_id: &str, from: NaiveDate, days: u32) -> Result<Vec<SlotOffer>, PortalError> {
-        self.client.slots(service_id, from, days)
-    }
-
-    fn submit(&self, submission: Submission) -> Result<Delivery, PortalError> {
-        self.client.submit(submission)
-    }
-
-    fn status(&self, tracking_number: &str) -> Result<RequestStatus, PortalError> {
-        self.client.status(tracking_number)
+        // Closing its standard input ends the portal; wait so no orphan is left.
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
     }
 }

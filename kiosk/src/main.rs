@@ -174,7 +174,9 @@ fn demo(args: DemoArgs) -> Result<()> {
     } else {
         args.portal
     };
-    let portal: Arc<dyn portal::Portal> = match choice {
+    // The local portal process lives until demo mode ends (dropping its
+    // guard ends it).
+    let (portal, _local_portal): (Arc<dyn portal::Portal>, Option<demo_portal::ChildPortal>) = match choice {
         PortalChoice::Local => {
             // The portal is another party: its store and keys live beside the
             // terminal's data directory, not in it.
@@ -182,9 +184,11 @@ fn demo(args: DemoArgs) -> Result<()> {
             portal_dir.push("-portal");
             let portal_dir = PathBuf::from(portal_dir);
             tracing::info!(dir = %portal_dir.display(), "starting the local portal on loopback");
-            Arc::new(demo_portal::ChildPortal::start(&portal_dir, &data_dir).context("cannot start the local portal")?)
+            let (client, child) =
+                demo_portal::ChildPortal::start(&portal_dir, &data_dir).context("cannot start the local portal")?;
+            (Arc::new(client), Some(child))
         }
-        PortalChoice::Simulated => Arc::new(portal::SimulatedPortal::new()),
+        PortalChoice::Simulated => (Arc::new(portal::SimulatedPortal::new()), None),
     };
     let printer = printer::SimulatedPrinter::new(&printer_dir, config.terminal.paper());
     let kiosk = kiosk_with(config, card_file, portal, Box::new(printer))?;

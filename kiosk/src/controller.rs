@@ -35,8 +35,12 @@ pub struct Kiosk {
     images: ImageCache,
     outstanding: usize,
     shown_lang: Lang,
+    shown_at: Option<TimeVisible>,
     demo: Option<DemoCard>,
 }
+
+/// Screen, countdown, notice and language: see [`Kiosk::tick`].
+type TimeVisible = (session::Screen, Option<u64>, Option<session::Notice>, Lang);
 
 impl Kiosk {
     /// A kiosk on the welcome screen, with the UI's callbacks connected.
@@ -56,6 +60,7 @@ impl Kiosk {
             images: ImageCache::default(),
             outstanding: 0,
             shown_lang: Lang::english(),
+            shown_at: None,
             demo,
         }));
         connect(&kiosk);
@@ -85,11 +90,22 @@ impl Kiosk {
         self.refresh();
     }
 
-    /// Lets time pass (idle warning, wipe after the countdown).
+    /// Lets time pass (idle warning, wipe after the countdown). Redraws only
+    /// when time changed something the citizen sees: the kiosk ticks twenty
+    /// times a second and most ticks change nothing.
     pub fn tick(&mut self) {
         let effects = self.session.tick(self.now());
+        let changed = !effects.is_empty() || Some(self.time_visible()) != self.shown_at;
         self.apply(effects);
-        self.refresh();
+        if changed {
+            self.refresh();
+        }
+    }
+
+    /// What the passing of time can change on screen.
+    fn time_visible(&self) -> TimeVisible {
+        let s = &self.session;
+        (s.screen(), s.warning_seconds_left(self.now()), s.notice(), s.lang().clone())
     }
 
     /// Feeds every answer that has arrived from the hardware. Returns whether
@@ -157,6 +173,7 @@ impl Kiosk {
         }
         let now = self.now();
         view::show(&self.app, &self.session, now, &self.config, &self.wall, &mut self.images);
+        self.shown_at = Some(self.time_visible());
     }
 }
 

@@ -174,6 +174,39 @@ fn queued_request_without_printer_shows_the_receipt_on_screen(walk: &mut Walkthr
     walk.wait_for("the wipe", |k| k.session().screen() == Step::Welcome)
 }
 
+/// The idle warning counts down on screen and then wipes the session. Runs on
+/// a configuration with a one-second idle time and a two-second countdown.
+fn idle_warning_counts_down_then_wipes(walk: &mut Walkthrough) -> Result<()> {
+    walk.tap("Start")?;
+    walk.tap("Sperrmüllabholung")?;
+    walk.wait_for("the idle warning", |k| k.session().warning_seconds_left(k.now()).is_some())?;
+    assert_says(walk, "Sind Sie noch da?");
+    assert_says(walk, "Zum Schutz Ihrer Daten endet diese Sitzung in 2 Sekunden, und alles Eingegebene wird gelöscht.");
+    walk.shot("idle-warning")?;
+    walk.wait_for("the countdown", |k| k.session().warning_seconds_left(k.now()) == Some(1))?;
+    assert_says(walk, "Zum Schutz Ihrer Daten endet diese Sitzung in 1 Sekunden, und alles Eingegebene wird gelöscht.");
+    walk.wait_for("the wipe", |k| k.session().screen() == Step::Welcome)?;
+    assert_says(
+        walk,
+        "Die letzte Sitzung wurde beendet, weil niemand den Bildschirm benutzt hat. Alle Daten wurden gelöscht.",
+    );
+    Ok(())
+}
+
+/// The compiled-in configuration with other timeouts, loaded from files as
+/// a terminal's `/etc/kiosk` would be.
+fn config_with_short_timeouts(dir: &std::path::Path) -> Result<crate::config::Config> {
+    let defaults = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    for name in ["catalogue.toml", "texts.toml"] {
+        std::fs::copy(defaults.join(name), dir.join(name))?;
+    }
+    let terminal = std::fs::read_to_string(defaults.join("terminal.toml"))?
+        .replace("idle-seconds = 90", "idle-seconds = 1")
+        .replace("warning-seconds = 30", "warning-seconds = 2");
+    std::fs::write(dir.join("terminal.toml"), terminal)?;
+    crate::config::Config::load(Some(dir))
+}
+
 #[test]
 fn ui_scenarios() -> Result<()> {
     let dir: PathBuf = std::env::temp_dir().join("buergerterminal-ui-tests");
@@ -207,6 +240,13 @@ fn ui_scenarios() -> Result<()> {
     )?;
     let mut walk = Walkthrough::new(kiosk, screen, Some(dir.clone()), paper.path().to_path_buf());
     queued_request_without_printer_shows_the_receipt_on_screen(&mut walk)?;
+    let screen = walk.into_screen();
+
+    let config_dir = tempfile::tempdir()?;
+    let config = config_with_short_timeouts(config_dir.path())?;
+    let kiosk = crate::demo_kiosk(config, crate::config::default_demo_card(), paper.path())?;
+    let mut walk = Walkthrough::new(kiosk, screen, Some(dir.clone()), paper.path().to_path_buf());
+    idle_warning_counts_down_then_wipes(&mut walk)?;
     println!("UI test screenshots in {}", dir.display());
     Ok(())
 }

@@ -128,6 +128,7 @@ impl Walkthrough {
         loop {
             let mut kiosk = self.kiosk.borrow_mut();
             kiosk.pump();
+            kiosk.tick();
             if done(&kiosk) {
                 return Ok(());
             }

@@ -56,6 +56,13 @@ impl Terminal {
         }
     }
 
+    /// The status URL of a request, as its receipt's QR code carries it:
+    /// the configured base and the tracking number without separators.
+    pub fn status_url_for(&self, tracking: &str) -> String {
+        let compact: String = tracking.chars().filter(|c| *c != '-').collect();
+        format!("{}{compact}", self.status_url)
+    }
+
     /// The printer's paper.
     pub fn paper(&self) -> printer::PaperWidth {
         if self.paper_width_mm == 58 { printer::PaperWidth::Mm58 } else { printer::PaperWidth::Mm80 }

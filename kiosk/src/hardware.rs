@@ -230,7 +230,6 @@ pub fn printed_receipt(view: &ReceiptView, config: &Config) -> Receipt {
         details.push((label("card-data"), config.texts.card_items(&view.items_sent, lang)));
     }
     details.push((label("terminal"), config.terminal.terminal_id.clone()));
-    let compact: String = view.tracking.chars().filter(|c| *c != '-').collect();
     Receipt {
         municipality: config.terminal.municipality.clone(),
         logo: None,
@@ -239,7 +238,7 @@ pub fn printed_receipt(view: &ReceiptView, config: &Config) -> Receipt {
         issued_at: Local::now().format("%d.%m.%Y, %H:%M").to_string(),
         tracking_label: label("tracking"),
         tracking_number: view.tracking.clone(),
-        status_url: format!("{}{compact}", config.terminal.status_url),
+        status_url: config.terminal.status_url_for(&view.tracking),
         details,
         footer: Some(label("footer")),
     }

@@ -304,14 +304,14 @@ fn show_receipt(app: &App, session: &Session, config: &Config, cache: &mut Image
         Some(PrintState::Printing) | None => PrintStateId::Printing,
     };
     api.set_print_state(print_state);
-    let paper = printed_receipt(receipt, config);
-    if cache.qr_for != paper.status_url {
-        api.set_qr_code(qr_image(&paper.status_url));
-        cache.qr_for = paper.status_url.clone();
+    let status_url = config.terminal.status_url_for(&receipt.tracking);
+    if cache.qr_for != status_url {
+        api.set_qr_code(qr_image(&status_url));
+        cache.qr_for = status_url;
     }
     let receipt_key = format!("{}/{}", receipt.tracking, lang.code());
     if print_state == PrintStateId::Failed && cache.receipt_for != receipt_key {
-        let raster = printer::render(&paper, config.terminal.paper());
+        let raster = printer::render(&printed_receipt(receipt, config), config.terminal.paper());
         let buffer =
             SharedPixelBuffer::<Rgb8Pixel>::clone_from_slice(&rgb(&raster.to_luma8()), raster.width(), raster.height());
         api.set_receipt_image(Image::from_rgb8(buffer));

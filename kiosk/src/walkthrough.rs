@@ -108,18 +108,7 @@ impl Walkthrough {
 
     /// Waits until the terminal has finished the work the last touch started.
     pub(crate) fn settle(&mut self) -> Result<()> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let mut kiosk = self.kiosk.borrow_mut();
-            kiosk.pump();
-            if !kiosk.busy() {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!("the terminal is still busy after {PATIENCE:?} on {:?}", kiosk.session().screen());
-            }
-            kiosk.pump_blocking(Duration::from_millis(50));
-        }
+        self.wait_for("the terminal to finish its work", |k| !k.busy())
     }
 
     /// Waits until `done` holds, feeding the session what the hardware says.

@@ -13,8 +13,9 @@ packages=(
     # The PC/SC layer: pcsc-lite to build against, and for its tests the real
     # daemon with the virtual reader driver (tests only, never in the image).
     libpcsclite-dev pcscd vsmartcard-vpcd
-    # eID protocol tests: Debian's cvc-create/cvc-print and openssl as independent references.
-    openpace openssl
+    # eID protocol tests: Debian's cvc-create/cvc-print and openssl as independent references,
+    # and OpenPACE (libeac) whose cryptography drives the simulated ID card.
+    openpace openssl libeac-dev libssl-dev
     # JOSE tests: an independent JWE/JWS implementation to check ours against.
     python3 python3-jwcrypto
     # Checks the systemd units offline.

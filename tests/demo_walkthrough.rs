@@ -73,6 +73,8 @@ fn headless_demo_walks_through_the_journey_and_writes_every_screen() {
         "13-take-card.png",
         "14-status-entry.png",
         "15-status-result.png",
+        "16-pin-service.png",
+        "17-pin-changed.png",
     ];
     assert_eq!(files, expected);
     for name in expected.iter().filter(|n| !n.contains("printed")) {

@@ -3,14 +3,24 @@
 //!
 //! The session asks for two things of a card reader: tell me when a card
 //! comes and goes, and read these items from the card with this PIN. That is
-//! the [`CardReader`] trait. The PC/SC implementation (pcscd, PACE, Terminal
-//! and Chip Authentication) plugs in behind it; demo mode and the UI tests use
-//! [`SimulatedReader`], which holds the specimen card and behaves like a real
-//! one towards the session: retry counter, suspended and blocked PIN, CAN,
-//! deactivated eID function, card removal.
+//! the [`CardReader`] trait.
+//!
+//! Behind it, one code path speaks to the German eID card: [`EidReader`]
+//! drives the sans-I/O protocol core (crate `eid`: PACE, Terminal
+//! Authentication, passive authentication, Chip Authentication, data groups,
+//! PIN management) over an [`ApduTransport`], with the terminal's
+//! certificates, key and CSCA trust list from an [`EidConfig`]. The PC/SC
+//! reader (crate `reader-pcsc`) is one transport; demo mode and the UI tests
+//! use [`SimulatedReader`], whose transport leads in-process into the
+//! OpenPACE-based simulated card of crate `eid-sim-card`, so the demo
+//! identifies exactly as a real terminal does.
 
+mod eid_config;
+mod eid_reader;
 mod simulated;
 
+pub use eid_config::{EidConfig, EidConfigError};
+pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};
 pub use simulated::{CardFile, CardFileError, SimulatedCardSlot, SimulatedReader};
 
 use session::{CardData, CardError, CardItem, Pin};
@@ -29,6 +39,17 @@ pub enum CardEvent {
     ReaderBack,
 }
 
+/// Where the citizen types secrets (PIN, CAN, PUK).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinEntry {
+    /// On the terminal's touch screen.
+    OnScreen,
+    /// On the reader's own PIN pad (PC/SC part 10 `EXECUTE_PACE`): the
+    /// secret never reaches the terminal, whose UI says "enter your PIN on
+    /// the reader".
+    OnReader,
+}
+
 /// A card reader as the session needs it.
 ///
 /// Contract:
@@ -43,10 +64,28 @@ pub enum CardEvent {
 ///   [`CardError::PinBlocked`], [`CardError::Deactivated`]) or the fault that
 ///   stopped it ([`CardError::CardRemoved`], [`CardError::Unreadable`],
 ///   [`CardError::Reader`]); it returns within the reader's own timeouts.
+/// - [`CardReader::change_pin`] authenticates with `current` (the 6-digit PIN
+///   or the 5-digit transport PIN; after the CAN if the PIN is suspended) and
+///   sets `new` (6 digits). [`CardReader::unblock_pin`] authenticates with the
+///   PUK and resets the PIN's retry counter; the PIN itself stays as it was.
+///   Both fail like `read` does, plus [`CardError::WrongPuk`].
+/// - [`CardReader::pin_entry`] says where secrets are typed; when it is
+///   [`PinEntry::OnReader`] the `Pin` arguments are empty and ignored.
 pub trait CardReader: Send {
     /// The next event at the reader, waiting at most `timeout`.
     fn next_event(&mut self, timeout: Duration) -> Option<CardEvent>;
 
     /// Reads `items` from the card, authenticating with `pin` (and `can`).
     fn read(&mut self, pin: &Pin, can: Option<&Pin>, items: &[CardItem]) -> Result<CardData, CardError>;
+
+    /// Replaces the PIN (or the transport PIN) `current` by `new`.
+    fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError>;
+
+    /// Unblocks a blocked PIN with the PUK.
+    fn unblock_pin(&mut self, puk: &Pin) -> Result<(), CardError>;
+
+    /// Where the citizen types secrets for this reader.
+    fn pin_entry(&self) -> PinEntry {
+        PinEntry::OnScreen
+    }
 }

@@ -1,21 +1,35 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The simulated eID card of demo mode.
 //!
-//! It behaves towards the session like a real German ID card: three PIN
-//! attempts, the PIN suspended after the second wrong one (the third attempt
-//! needs the CAN, TR-03110-2 3.5.1), blocked after the third, a switchable
-//! eID function, and it releases only the items asked for. Its data is read
-//! from a card file when the card is inserted and dropped (zeroized) when it
-//! is removed. It does not speak APDUs; the PC/SC path does.
+//! Demo mode identifies through the same code path as a real reader: every
+//! `read`, `change_pin` and `unblock_pin` runs [`EidReader`] (PACE, Terminal
+//! Authentication, passive authentication, Chip Authentication, reading the
+//! data groups) over an in-process transport into an [`eid_sim_card::SimCard`],
+//! a simulated card whose cryptography is OpenPACE's. The card is built from
+//! a card file (holder data, PIN, CAN, PUK) and a personalisation (CV chain,
+//! CSCA, card keys) that is produced once with Debian's `cvc-create` and
+//! `openssl`: in a temporary directory that is removed as soon as it is
+//! loaded (shared by the readers of the process), or in a directory the
+//! caller names and keeps.
+//!
+//! The simulated card lives in the kiosk's memory, so it is dropped, and its
+//! holder data and secrets wiped, when it is taken out. Like a physical
+//! card it keeps a PIN the citizen changed: putting the same card file back
+//! in gives the card with that PIN (and a fresh retry counter); once the PIN
+//! is changed back to the file's, nothing of it is kept. What the terminal
+//! read from the card belongs to the session and is wiped there.
 
-use crate::{CardEvent, CardReader};
+use crate::eid_reader::{ApduTransport, EidReader, TransportError};
+use crate::{CardEvent, CardReader, EidConfig, EidConfigError};
+use eid::apdu::{CommandApdu, ResponseApdu};
+use eid_sim_card::{CardHolder, Secrets, SimCard, SimCardError};
 use serde::Deserialize;
 use session::{CardData, CardError, CardItem, Identity, Pin};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 use thiserror::Error;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Why a card file could not be used.
 #[derive(Debug, Error)]
@@ -36,6 +50,13 @@ pub enum CardFileError {
         /// Why.
         source: toml::de::Error,
     },
+    /// The simulated card could not be produced or loaded (are the Debian
+    /// packages `openpace`, `openssl` and `libeac3` installed?).
+    #[error("cannot produce the simulated card: {0}")]
+    Card(#[from] SimCardError),
+    /// The terminal side of the personalisation could not be loaded.
+    #[error("cannot load the simulated terminal configuration: {0}")]
+    Config(#[from] EidConfigError),
 }
 
 /// The contents of a simulated card. Zeroized on drop.
@@ -61,24 +82,140 @@ impl CardFile {
     /// The PIN, as the citizen knows it from the PIN letter (for the scripted
     /// citizen of the headless demo).
     pub fn pin(&self) -> Pin {
-        let mut pin = Pin::default();
-        self.pin.chars().for_each(|d| pin.push(d));
-        pin
+        digits(&self.pin)
     }
 
     /// The card access number printed on the card.
     pub fn can(&self) -> Pin {
-        let mut can = Pin::default();
-        self.can.chars().for_each(|d| can.push(d));
-        can
+        digits(&self.can)
+    }
+
+    /// The card this file describes, personalised in `card_dir`.
+    fn make_card(&self, card_dir: &Path) -> Result<SimCard, SimCardError> {
+        let id = &self.identity;
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let address = id.place_of_residence.as_ref();
+        let field = |f: fn(&session::Address) -> &String| address.map(|a| f(a).clone()).unwrap_or_default();
+        let holder = CardHolder {
+            document_type: text(&id.document_type),
+            issuing_state: text(&id.issuing_state),
+            date_of_expiry: text(&id.date_of_expiry),
+            given_names: text(&id.given_names),
+            family_names: text(&id.family_names),
+            religious_artistic_name: text(&id.artistic_name),
+            date_of_birth: text(&id.date_of_birth),
+            place_of_birth: text(&id.place_of_birth),
+            birth_name: id.birth_name.clone(),
+            place_of_residence: eid_sim_card::Address {
+                street: field(|a| &a.street),
+                city: field(|a| &a.city),
+                zip: field(|a| &a.postal_code),
+                country: field(|a| &a.country),
+            },
+        };
+        let secrets = Secrets { pin: self.pin.clone(), can: self.can.clone(), puk: self.puk.clone() };
+        let mut card = SimCard::new(card_dir, holder, secrets)?;
+        card.set_eid_deactivated(!self.eid_enabled);
+        Ok(card)
+    }
+}
+
+fn digits(text: &str) -> Pin {
+    let mut pin = Pin::default();
+    text.chars().for_each(|d| pin.push(d));
+    pin
+}
+
+/// Where the card's files (`DIR/card` of a personalisation) are kept.
+enum CardFiles {
+    /// In a directory the caller owns.
+    Dir(PathBuf),
+    /// In memory (name and content): the temporary personalisation is gone
+    /// from disk as soon as it is loaded, so no process leaves it behind.
+    Memory(Vec<(std::ffi::OsString, Zeroizing<Vec<u8>>)>),
+}
+
+/// A personalisation: the card's files and the terminal configuration that
+/// goes with them.
+struct Personalisation {
+    card_files: CardFiles,
+    config: Arc<EidConfig>,
+}
+
+/// The terminal configuration in `dir`, personalised first if it is missing
+/// or no longer valid (e.g. its certificates expired).
+fn load_or_personalise(dir: &Path) -> Result<EidConfig, CardFileError> {
+    match EidConfig::load(dir) {
+        Ok(config) => Ok(config),
+        Err(_) => {
+            eid_sim_card::personalise::personalise(dir)?;
+            Ok(EidConfig::load(dir)?)
+        }
+    }
+}
+
+fn temporary_dir() -> Result<tempfile::TempDir, SimCardError> {
+    tempfile::Builder::new()
+        .prefix("buergerterminal-sim-card-")
+        .tempdir()
+        .map_err(|source| SimCardError::Io { path: std::env::temp_dir(), source })
+}
+
+impl Personalisation {
+    /// The personalisation kept in `dir`.
+    fn in_dir(dir: &Path) -> Result<Self, CardFileError> {
+        let config = load_or_personalise(dir)?;
+        Ok(Self { card_files: CardFiles::Dir(dir.join("card")), config: Arc::new(config) })
+    }
+
+    /// A card of this personalisation with `file`'s holder and secrets.
+    fn card(&self, file: &CardFile) -> Result<SimCard, CardFileError> {
+        match &self.card_files {
+            CardFiles::Dir(dir) => Ok(file.make_card(dir)?),
+            CardFiles::Memory(files) => {
+                let dir = temporary_dir()?;
+                for (name, content) in files {
+                    let path = dir.path().join(name);
+                    std::fs::write(&path, content.as_slice()).map_err(|source| SimCardError::Io { path, source })?;
+                }
+                Ok(file.make_card(dir.path())?)
+            }
+        }
+    }
+
+    /// The process's personalisation, made on first use in a temporary
+    /// directory that is removed once loaded, and shared while any reader
+    /// holds it.
+    fn shared() -> Result<Arc<Self>, CardFileError> {
+        static SHARED: Mutex<Weak<Personalisation>> = Mutex::new(Weak::new());
+        let mut shared = SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(existing) = shared.upgrade() {
+            return Ok(existing);
+        }
+        let dir = temporary_dir()?;
+        let config = load_or_personalise(dir.path())?;
+        let card_dir = dir.path().join("card");
+        let io = |source| SimCardError::Io { path: card_dir.clone(), source };
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&card_dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            let content = Zeroizing::new(std::fs::read(&path).map_err(io)?);
+            files.push((path.file_name().unwrap_or_default().to_owned(), content));
+        }
+        let made = Arc::new(Self { card_files: CardFiles::Memory(files), config: Arc::new(config) });
+        *shared = Arc::downgrade(&made);
+        Ok(made)
     }
 }
 
 #[derive(Default)]
 struct SlotState {
-    path: Option<PathBuf>,
-    card: Option<CardFile>,
-    retries: u8,
+    personalisation: Option<Arc<Personalisation>>,
+    inserted: Option<SimCard>,
+    /// The card file of the inserted card.
+    inserted_path: Option<PathBuf>,
+    /// A PIN changed away from its card file's, for that card file.
+    changed_pin: Option<(PathBuf, Zeroizing<String>)>,
     reader_present: bool,
     pending: Vec<CardEvent>,
     pull_during_next_read: bool,
@@ -105,21 +242,32 @@ impl SimulatedCardSlot {
 
     /// Inserts the card described by the card file at `path`.
     pub fn insert(&self, path: &Path) -> Result<(), CardFileError> {
-        let card = CardFile::load(path)?;
+        let mut file = CardFile::load(path)?;
         let mut state = self.lock();
-        if state.path.as_deref() != Some(path) {
-            state.retries = 3;
-            state.path = Some(path.into());
+        if let Some((changed_for, pin)) = &state.changed_pin
+            && changed_for == path
+        {
+            file.pin.zeroize();
+            file.pin = pin.to_string();
         }
-        state.card = Some(card);
+        let personalisation = match &state.personalisation {
+            Some(p) => Arc::clone(p),
+            None => {
+                let p = Personalisation::shared()?;
+                state.personalisation = Some(Arc::clone(&p));
+                p
+            }
+        };
+        state.inserted = Some(personalisation.card(&file)?);
+        state.inserted_path = Some(path.into());
         self.notify(state, CardEvent::Inserted);
         Ok(())
     }
 
-    /// Removes the card; its data is dropped and zeroized.
+    /// Removes the card; its data is dropped and wiped.
     pub fn remove(&self) {
         let mut state = self.lock();
-        if state.card.take().is_some() {
+        if state.inserted.take().is_some() {
             self.notify(state, CardEvent::Removed);
         }
     }
@@ -127,7 +275,7 @@ impl SimulatedCardSlot {
     /// Unplugs the reader (the card goes with it).
     pub fn unplug_reader(&self) {
         let mut state = self.lock();
-        state.card = None;
+        state.inserted = None;
         state.reader_present = false;
         self.notify(state, CardEvent::ReaderGone);
     }
@@ -139,26 +287,60 @@ impl SimulatedCardSlot {
         self.notify(state, CardEvent::ReaderBack);
     }
 
-    /// Makes the next read fail as if the card were pulled mid-operation.
+    /// Makes the next operation fail as if the card were pulled in the
+    /// middle of it: the card leaves during PACE.
     pub fn pull_during_next_read(&self) {
         self.lock().pull_during_next_read = true;
     }
 
-    /// How long a read takes (the real protocol takes about two seconds).
+    /// How long a read takes at least (the real protocol takes about two
+    /// seconds on a physical card; the simulated one is faster).
     pub fn set_read_delay(&self, delay: Duration) {
         self.lock().read_delay = delay;
     }
 
     /// Switches the card's eID function on or off.
     pub fn set_eid_enabled(&self, enabled: bool) {
-        if let Some(card) = self.lock().card.as_mut() {
-            card.eid_enabled = enabled;
+        if let Some(card) = self.lock().inserted.as_mut() {
+            card.set_eid_deactivated(!enabled);
         }
     }
 
     /// Whether a card is in the reader.
     pub fn has_card(&self) -> bool {
-        self.lock().card.is_some()
+        self.lock().inserted.is_some()
+    }
+}
+
+/// How many APDUs a card pulled "during the next read" still answers: the
+/// EF.CardAccess read and the first PACE steps, so it leaves mid-PACE.
+const PULL_AFTER_APDUS: usize = 3;
+
+/// The in-process transport into the card in the slot.
+struct SlotTransport<'s> {
+    slot: &'s SimulatedCardSlot,
+    pull_after: Option<usize>,
+}
+
+impl ApduTransport for SlotTransport<'_> {
+    fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
+        let bytes = Zeroizing::new(command.to_bytes().map_err(|e| TransportError::Malformed(e.to_string()))?);
+        let mut state = self.slot.lock();
+        if !state.reader_present {
+            return Err(TransportError::Reader("the simulated reader is unplugged".into()));
+        }
+        if let Some(left) = self.pull_after.as_mut() {
+            if *left == 0 {
+                if state.inserted.take().is_some() {
+                    self.slot.notify(state, CardEvent::Removed);
+                }
+                return Err(TransportError::CardRemoved);
+            }
+            *left -= 1;
+        }
+        let Some(card) = state.inserted.as_mut() else { return Err(TransportError::CardRemoved) };
+        let answer = Zeroizing::new(card.transmit(&bytes));
+        ResponseApdu::from_bytes(&answer).map_err(|e| TransportError::Malformed(e.to_string()))
     }
 }
 
@@ -168,11 +350,53 @@ pub struct SimulatedReader {
 }
 
 impl SimulatedReader {
-    /// An empty reader and the slot to put cards into.
+    /// An empty reader and the slot to put cards into. The card is
+    /// personalised into a temporary directory when first inserted.
     pub fn new() -> (Self, SimulatedCardSlot) {
-        let state = SlotState { retries: 3, reader_present: true, ..SlotState::default() };
+        Self::with_state(SlotState::default())
+    }
+
+    /// Like [`SimulatedReader::new`], with the personalisation kept in
+    /// `dir` (produced there now unless a valid one is there already), so
+    /// its terminal certificates and CSCA can be inspected or reused.
+    pub fn personalised_in(dir: &Path) -> Result<(Self, SimulatedCardSlot), CardFileError> {
+        let personalisation = Personalisation::in_dir(dir)?;
+        Ok(Self::with_state(SlotState { personalisation: Some(Arc::new(personalisation)), ..SlotState::default() }))
+    }
+
+    fn with_state(state: SlotState) -> (Self, SimulatedCardSlot) {
+        let state = SlotState { reader_present: true, ..state };
         let slot = SimulatedCardSlot { state: Arc::new((Mutex::new(state), Condvar::new())) };
         (SimulatedReader { slot: slot.clone() }, slot)
+    }
+
+    /// Runs `operation` with an [`EidReader`] on the card in the slot,
+    /// freshly reset like a card that was just connected to.
+    fn with_card<R>(
+        &mut self,
+        operation: impl FnOnce(&mut EidReader<SlotTransport<'_>>) -> Result<R, CardError>,
+    ) -> Result<R, CardError> {
+        let delay = self.slot.lock().read_delay;
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+        let (config, pull) = {
+            let mut state = self.slot.lock();
+            if !state.reader_present {
+                return Err(CardError::Reader("the simulated reader is unplugged".into()));
+            }
+            let config = state.personalisation.as_ref().map(|p| Arc::clone(&p.config));
+            let pull = std::mem::take(&mut state.pull_during_next_read);
+            match (state.inserted.as_mut(), config) {
+                (Some(card), Some(config)) => {
+                    card.reset();
+                    (config, pull)
+                }
+                _ => return Err(CardError::NoCard),
+            }
+        };
+        let transport = SlotTransport { slot: &self.slot, pull_after: pull.then_some(PULL_AFTER_APDUS) };
+        operation(&mut EidReader::new(transport, config))
     }
 }
 
@@ -187,44 +411,22 @@ impl CardReader for SimulatedReader {
     }
 
     fn read(&mut self, pin: &Pin, can: Option<&Pin>, items: &[CardItem]) -> Result<CardData, CardError> {
-        let delay = self.slot.lock().read_delay;
-        if !delay.is_zero() {
-            std::thread::sleep(delay);
-        }
+        self.with_card(|reader| reader.read(pin, can, items))
+    }
+
+    fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError> {
+        self.with_card(|reader| reader.change_pin(current, can, new))?;
         let mut state = self.slot.lock();
-        if !state.reader_present {
-            return Err(CardError::Reader("the simulated reader is unplugged".into()));
-        }
-        if std::mem::take(&mut state.pull_during_next_read) {
-            state.card = None;
-            self.slot.notify(state, CardEvent::Removed);
-            return Err(CardError::CardRemoved);
-        }
-        let retries = state.retries;
-        let Some(card) = state.card.as_ref() else { return Err(CardError::NoCard) };
-        if !card.eid_enabled {
-            return Err(CardError::Deactivated);
-        }
-        let pin_ok = pin.expose() == card.pin;
-        let can_ok = can.is_some_and(|c| c.expose() == card.can);
-        let identity = card.identity.restricted_to(items);
-        match retries {
-            0 => Err(CardError::PinBlocked),
-            1 if can.is_none() => Err(CardError::PinSuspended),
-            1 if !can_ok => Err(CardError::WrongCan),
-            _ if pin_ok => {
-                state.retries = 3;
-                Ok(CardData { identity })
-            }
-            _ => {
-                state.retries -= 1;
-                Err(match state.retries {
-                    0 => CardError::PinBlocked,
-                    1 => CardError::PinSuspended,
-                    left => CardError::WrongPin { attempts_left: left },
-                })
-            }
-        }
+        let Some(path) = state.inserted_path.clone() else { return Ok(()) };
+        // Remember the new PIN only while it differs from the file's, so the
+        // demo's own PIN does not stay in memory once it is set back.
+        let back_to_file = CardFile::load(&path).is_ok_and(|file| file.pin == new.expose());
+        state.changed_pin = (!back_to_file).then(|| (path, Zeroizing::new(new.expose().to_owned())));
+        Ok(())
+    }
+
+    fn unblock_pin(&mut self, puk: &Pin) -> Result<(), CardError> {
+        self.with_card(|reader| reader.unblock_pin(puk))
     }
 }
 
@@ -237,9 +439,7 @@ mod tests {
     }
 
     fn pin(digits: &str) -> Pin {
-        let mut pin = Pin::default();
-        digits.chars().for_each(|d| pin.push(d));
-        pin
+        super::digits(digits)
     }
 
     fn inserted() -> (SimulatedReader, SimulatedCardSlot) {
@@ -254,7 +454,8 @@ mod tests {
         let (mut reader, _slot) = inserted();
         let data = reader.read(&pin("123456"), None, &[CardItem::FamilyNames, CardItem::PlaceOfResidence]).unwrap();
         assert_eq!(data.identity.family_names.as_deref(), Some("Mustermann"));
-        assert_eq!(data.identity.place_of_residence.as_ref().unwrap().street, "Heidestraße 17");
+        let address = data.identity.place_of_residence.as_ref().unwrap();
+        assert_eq!((address.street.as_str(), address.city.as_str()), ("Heidestraße 17", "Köln"));
         assert_eq!(data.identity.given_names, None, "not requested, not released");
         assert_eq!(data.identity.items(), vec![CardItem::FamilyNames, CardItem::PlaceOfResidence]);
     }
@@ -279,6 +480,29 @@ mod tests {
         reader.read(&pin("000000"), None, &items).unwrap_err();
         assert!(reader.read(&pin("123456"), Some(&pin("500540")), &items).is_ok());
         assert_eq!(reader.read(&pin("000000"), None, &items), Err(CardError::WrongPin { attempts_left: 2 }));
+    }
+
+    #[test]
+    fn blocked_pin_is_unblocked_with_the_puk_and_the_old_pin_works_again() {
+        let (mut reader, _slot) = inserted();
+        let items = [CardItem::GivenNames];
+        reader.read(&pin("000000"), None, &items).unwrap_err();
+        reader.read(&pin("000000"), None, &items).unwrap_err();
+        assert_eq!(reader.read(&pin("000000"), Some(&pin("500540")), &items), Err(CardError::PinBlocked));
+        assert_eq!(reader.unblock_pin(&pin("1111111111")), Err(CardError::WrongPuk));
+        reader.unblock_pin(&pin("9876543210")).unwrap();
+        assert_eq!(reader.read(&pin("123456"), None, &items).unwrap().identity.given_names.as_deref(), Some("Erika"));
+    }
+
+    #[test]
+    fn a_changed_pin_is_required_afterwards_also_after_reinserting_the_card() {
+        let (mut reader, slot) = inserted();
+        reader.change_pin(&pin("123456"), None, &pin("654321")).unwrap();
+        slot.remove();
+        slot.insert(&demo_card()).unwrap();
+        let items = [CardItem::GivenNames];
+        assert_eq!(reader.read(&pin("123456"), None, &items), Err(CardError::WrongPin { attempts_left: 2 }));
+        assert!(reader.read(&pin("654321"), None, &items).is_ok());
     }
 
     #[test]
@@ -317,5 +541,16 @@ mod tests {
         let (_reader, slot) = SimulatedReader::new();
         let err = slot.insert(Path::new("/nonexistent/card.toml")).unwrap_err();
         assert!(err.to_string().contains("cannot read the simulated card file"));
+    }
+
+    #[test]
+    fn a_personalisation_directory_is_produced_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_reader, _slot) = SimulatedReader::personalised_in(dir.path()).unwrap();
+        let terminal = std::fs::read(dir.path().join("terminal/terminal.cvcert")).unwrap();
+        let (mut reader, slot) = SimulatedReader::personalised_in(dir.path()).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("terminal/terminal.cvcert")).unwrap(), terminal);
+        slot.insert(&demo_card()).unwrap();
+        assert!(reader.read(&pin("123456"), None, &[CardItem::DateOfBirth]).is_ok());
     }
 }

@@ -17,6 +17,11 @@ use std::time::{Duration, Instant};
 const FIRST_FRAME_RUNS: usize = 7;
 const REPAINTS: usize = 200;
 const PORTAL_REQUESTS: usize = 200;
+const EID_READS: usize = 7;
+/// The second vpcd reader and its port: the first is the tests'.
+const EID_READER: &str = "Virtual PCD 00 01";
+const EID_VPCD_PORT: u16 = 35964;
+const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";
 
 /// Prints every figure.
 pub fn run() -> Result<()> {
@@ -45,7 +50,80 @@ pub fn run() -> Result<()> {
         bail!("the portal benchmark failed ({})", output.status);
     }
     print!("{}", String::from_utf8_lossy(&output.stdout));
+    eid_figures()
+}
+
+/// A whole eID read through pcscd: the OpenPACE simulated card on the vpcd
+/// reader, PACE, Terminal and Chip Authentication and the data groups of the
+/// service that reads the most. Starts pcscd if none runs (as root).
+fn eid_figures() -> Result<()> {
+    let config = Config::load(None)?;
+    let service =
+        config.catalogue.services().iter().max_by_key(|s| s.card_data.len()).context("the catalogue has no service")?;
+    let dir = tempfile::tempdir()?;
+    eid_sim_card::personalise::personalise(dir.path()).context("cannot personalise the simulated card")?;
+    let eid = std::sync::Arc::new(card_reader::EidConfig::load(dir.path())?);
+    let _pcscd = Pcscd::ensure()?;
+    let secrets = eid_sim_card::Secrets { pin: "123456".into(), can: "500540".into(), puk: "9876543210".into() };
+    let card = eid_sim_card::SimCard::new(&dir.path().join("card"), eid_sim_card::CardHolder::erika(), secrets)?;
+    let _card = eid_sim_card::VirtualCard::insert(EID_VPCD_PORT, card).context("cannot reach the vpcd reader")?;
+    let mut pin = session::Pin::default();
+    "123456".chars().for_each(|d| pin.push(d));
+    let mut runs = Vec::new();
+    for _ in 0..EID_READS {
+        runs.push(
+            reader_pcsc::bench::bench(EID_READER, std::sync::Arc::clone(&eid), &pin, &service.card_data, PCSCD_WAIT)
+                .map_err(|e| anyhow::anyhow!("the eID read failed: {e}"))?,
+        );
+    }
+    let pace = median(&runs.iter().map(|r| r.pace_ms).collect::<Vec<_>>());
+    let read = median(&runs.iter().map(|r| r.eac_read_ms).collect::<Vec<_>>());
+    let last = runs.last().context("no eID read")?;
+    println!("eid_service: {} ({} data groups)", service.id, service.card_data.len());
+    println!("pace_ms: {pace:.1} ms");
+    println!("eac_read_ms: {read:.1} ms");
+    println!("apdus_per_read: {} APDUs", last.apdus_per_read);
+    println!("apdus_minimum: {} APDUs", last.minimum_apdus);
+    println!("apdu_bytes_per_read: {} bytes", last.apdu_bytes_per_read);
     Ok(())
+}
+
+const PCSCD_WAIT: Duration = Duration::from_secs(10);
+
+/// A pcscd started for the benchmark (stopped when dropped), or none if one
+/// already runs.
+struct Pcscd(Option<std::process::Child>);
+
+impl Pcscd {
+    fn ensure() -> Result<Pcscd> {
+        if std::os::unix::net::UnixStream::connect(PCSCD_SOCKET).is_ok() {
+            return Ok(Pcscd(None));
+        }
+        let child = Command::new("pcscd")
+            .args(["-f", "-a"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start pcscd (Debian package pcscd, run as root)")?;
+        let guard = Pcscd(Some(child));
+        let deadline = Instant::now() + PCSCD_WAIT;
+        while reader_pcsc::list_readers().map_or(true, |r| !r.iter().any(|r| r == EID_READER)) {
+            if Instant::now() > deadline {
+                bail!("pcscd offers no reader {EID_READER:?} (Debian package vsmartcard-vpcd)");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for Pcscd {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// The child side of the portal figures: durable enqueue times, deliveries

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The terminal's configuration: its settings, its catalogue and the texts
-//! Rust puts together. Demo mode uses the defaults compiled in from
-//! `kiosk/config/`; a `--config DIR` with the same file names replaces them.
+//! Rust puts together. The defaults are compiled in from `kiosk/config/`;
+//! each file of the same name in a `--config DIR` replaces its default.
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -105,15 +105,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the configuration from `dir`, or the compiled-in defaults.
+    /// Reads the configuration: each file found in `dir` replaces its
+    /// compiled-in default.
     pub fn load(dir: Option<&Path>) -> Result<Config> {
         let read = |name: &str, default: &str| -> Result<String> {
-            match dir {
-                Some(dir) => {
-                    let path = dir.join(name);
-                    std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
-                }
-                None => Ok(default.to_owned()),
+            let Some(path) = dir.map(|dir| dir.join(name)) else { return Ok(default.to_owned()) };
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(text),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(default.to_owned()),
+                Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
             }
         };
         let terminal =

@@ -236,6 +236,14 @@ fn connect(kiosk: &Rc<RefCell<Kiosk>>) {
     let s = send(kiosk);
     api.on_set_consent(move |on| s(Event::SetConsent(on)));
     let s = send(kiosk);
+    api.on_choose_pin_task(move |task| {
+        s(Event::ChoosePinTask(match task {
+            crate::PinTaskId::Change => session::PinTask::Change,
+            crate::PinTaskId::Transport => session::PinTask::ReplaceTransportPin,
+            crate::PinTaskId::Unblock => session::PinTask::Unblock,
+        }));
+    });
+    let s = send(kiosk);
     api.on_status_type(move |t| t.chars().for_each(|c| s(Event::StatusType(c))));
 
     // Accessibility switches are the citizen's, reset with the session; a

@@ -25,6 +25,8 @@ const PRINT_TIMEOUT: Duration = Duration::from_secs(60);
 
 enum CardCommand {
     Read { pin: Pin, can: Option<Pin>, items: Vec<CardItem> },
+    ChangePin { current: Pin, can: Option<Pin>, new: Pin },
+    UnblockPin { puk: Pin },
 }
 
 /// The three seams and the channel their answers come back on.
@@ -58,7 +60,17 @@ impl Hardware {
         match effect {
             Effect::ReadCard { pin, can, items } => {
                 if self.card.send(CardCommand::Read { pin, can, items }).is_err() {
-                    self.reply(Event::CardRead(Err(session::CardError::Reader("the card thread stopped".into()))));
+                    self.reply(Event::CardRead(Err(card_thread_stopped())));
+                }
+            }
+            Effect::ChangePin { current, can, new } => {
+                if self.card.send(CardCommand::ChangePin { current, can, new }).is_err() {
+                    self.reply(Event::PinChanged(Err(card_thread_stopped())));
+                }
+            }
+            Effect::UnblockPin { puk } => {
+                if self.card.send(CardCommand::UnblockPin { puk }).is_err() {
+                    self.reply(Event::PinChanged(Err(card_thread_stopped())));
                 }
             }
             Effect::LoadSlots { service_id, booking } => {
@@ -110,9 +122,16 @@ impl Hardware {
     }
 }
 
+fn card_thread_stopped() -> session::CardError {
+    session::CardError::Reader("the card thread stopped".into())
+}
+
+/// The one thread that talks to the reader: card operations one at a time,
+/// reader events in between. Secrets are dropped (zeroized) right after the
+/// card has used them; logs carry the outcome, never a secret or a value.
 fn card_thread(mut reader: Box<dyn CardReader>, commands: &Receiver<CardCommand>, events: &Sender<Event>) {
     loop {
-        match commands.try_recv() {
+        let answer = match commands.try_recv() {
             Ok(CardCommand::Read { pin, can, items }) => {
                 let result = reader.read(&pin, can.as_ref(), &items);
                 drop((pin, can));
@@ -120,12 +139,33 @@ fn card_thread(mut reader: Box<dyn CardReader>, commands: &Receiver<CardCommand>
                     Ok(data) => tracing::info!(items = ?data.identity.items(), "card data read"),
                     Err(error) => tracing::info!(%error, "card read failed"),
                 }
-                if events.send(Event::CardRead(result)).is_err() {
-                    return;
+                Some(Event::CardRead(result))
+            }
+            Ok(CardCommand::ChangePin { current, can, new }) => {
+                let result = reader.change_pin(&current, can.as_ref(), &new);
+                drop((current, can, new));
+                match &result {
+                    Ok(()) => tracing::info!("card PIN changed"),
+                    Err(error) => tracing::info!(%error, "PIN change failed"),
                 }
+                Some(Event::PinChanged(result))
+            }
+            Ok(CardCommand::UnblockPin { puk }) => {
+                let result = reader.unblock_pin(&puk);
+                drop(puk);
+                match &result {
+                    Ok(()) => tracing::info!("card PIN unblocked"),
+                    Err(error) => tracing::info!(%error, "PIN unblock failed"),
+                }
+                Some(Event::PinChanged(result))
             }
             Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
-            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Empty) => None,
+        };
+        if let Some(answer) = answer
+            && events.send(answer).is_err()
+        {
+            return;
         }
         let event = match reader.next_event(Duration::from_millis(30)) {
             Some(CardEvent::Inserted) => Event::CardInserted,

@@ -5,12 +5,14 @@
 //! if there is a display, otherwise a scripted walk-through that writes one
 //! screenshot per screen. `kiosk bench` prints the performance figures.
 
+mod appliance;
 mod bench;
 mod config;
 mod controller;
 mod demo_portal;
 mod hardware;
 mod headless;
+mod service_manager;
 #[cfg(test)]
 mod ui_tests;
 mod view;
@@ -50,6 +52,10 @@ struct Cli {
 enum Command {
     /// The whole terminal with a simulated ID card, portal and printer.
     Demo(DemoArgs),
+    /// The terminal on real hardware: the ID card through pcscd, the receipt
+    /// printer on its serial line, requests to the configured portal (the
+    /// appliance's `kiosk.service` runs this).
+    Run(RunArgs),
     /// Prints performance figures, one `name: value unit` per line.
     Bench,
     /// Renders the first frame and reports it on standard output (used by
@@ -102,6 +108,14 @@ struct DemoArgs {
     stop_in_session: bool,
 }
 
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The configuration directory: appliance.toml, and terminal.toml,
+    /// catalogue.toml and texts.toml where they replace the defaults.
+    #[arg(long, value_name = "DIR", default_value = "/etc/kiosk")]
+    config: PathBuf,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum PortalChoice {
     /// The local FIT-Connect portal over mutual TLS.
@@ -114,6 +128,7 @@ fn main() -> Result<()> {
     init_logging();
     match Cli::parse().command {
         Command::Demo(args) => demo(args),
+        Command::Run(args) => run(&args),
         Command::Bench => bench::run(),
         Command::FirstFrame => bench::first_frame(),
         Command::PortalFigures => bench::portal_figures(),
@@ -215,6 +230,20 @@ fn demo(args: DemoArgs) -> Result<()> {
     }
 }
 
+fn run(args: &RunArgs) -> Result<()> {
+    let config = config::Config::load(Some(&args.config))?;
+    let appliance = appliance::Appliance::load(&args.config)?;
+    let state = appliance::state_dir();
+    tracing::info!(config = %args.config.display(), state = %state.display(), "starting the terminal");
+    let portal = Arc::new(appliance::portal(&appliance, &config, &state)?);
+    let printer = appliance::printer(&appliance, &config);
+    let reader = appliance::reader(&appliance)?;
+    let hardware = Hardware::start(reader, portal, printer)?;
+    let app = App::new().context("cannot create the kiosk UI")?;
+    let kiosk = Kiosk::new(app, config, hardware, None);
+    interactive(&kiosk)
+}
+
 /// A kiosk with the simulated card, portal and printer. The printer puts its
 /// paper into `printer_dir`. A headless screen, if wanted, must be installed
 /// before.
@@ -252,6 +281,9 @@ fn hold(kiosk: &Rc<std::cell::RefCell<Kiosk>>) {
     }
 }
 
+/// Runs the UI on the display until it is closed. Under systemd it reports
+/// ready once the first frame is on the screen and feeds the watchdog from
+/// the UI loop, so that a hung UI gets restarted.
 fn interactive(kiosk: &Rc<std::cell::RefCell<Kiosk>>) -> Result<()> {
     let timer = slint::Timer::default();
     let weak = Rc::downgrade(kiosk);
@@ -262,6 +294,21 @@ fn interactive(kiosk: &Rc<std::cell::RefCell<Kiosk>>) -> Result<()> {
             kiosk.pump();
             kiosk.tick();
         }
+    });
+    let manager = Rc::new(service_manager::ServiceManager::from_env());
+    let watchdog = slint::Timer::default();
+    if let Some(interval) = manager.watchdog_interval() {
+        let manager = Rc::clone(&manager);
+        watchdog.start(slint::TimerMode::Repeated, interval, move || manager.watchdog());
+    }
+    // The event loop runs due timers, then renders, then waits. A timer due
+    // at once runs before the first frame; the one it starts runs in the next
+    // turn, after the first frame was rendered and presented.
+    slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+        slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+            manager.ready();
+            tracing::info!("kiosk ready");
+        });
     });
     let app = kiosk.borrow().app.clone_strong();
     app.window().set_fullscreen(true);

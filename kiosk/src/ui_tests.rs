@@ -70,11 +70,11 @@ fn service_information_lists_card_data_and_recipient(walk: &mut Walkthrough) -> 
 fn wrong_pin_says_how_many_attempts_are_left(walk: &mut Walkthrough) -> Result<()> {
     insert_card_and_type_pin(walk, "111111")?;
     assert_says(walk, "6 von 6 Ziffern eingegeben");
-    walk.tap("PIN bestätigen")?;
+    walk.tap("Bestätigen")?;
     assert_says(walk, "Die PIN war nicht richtig. Sie haben noch 2 Versuch(e).");
     walk.shot("wrong-pin")?;
     insert_card_and_type_pin(walk, "123456")?;
-    walk.tap("PIN bestätigen")?;
+    walk.tap("Bestätigen")?;
     walk.expect(Step::Form)
 }
 
@@ -139,6 +139,69 @@ fn status_check_refuses_a_mistyped_number(walk: &mut Walkthrough) -> Result<()> 
     walk.expect(Step::Welcome)
 }
 
+fn type_and_confirm(walk: &mut Walkthrough, digits: &str) -> Result<()> {
+    for digit in digits.chars() {
+        walk.tap(&digit.to_string())?;
+    }
+    walk.tap("Bestätigen")
+}
+
+fn wait_for_pin_step(walk: &mut Walkthrough, what: &str, done: fn(&session::PinStep) -> bool) -> Result<()> {
+    walk.wait_for(what, |k| k.session().pin_service_step().is_some_and(done))
+}
+
+/// Three wrong PINs in the PIN service: attempts left, then the CAN, then
+/// blocked with the way out (the PUK), which unblocks the card.
+fn pin_service_leads_from_wrong_pins_to_the_puk(walk: &mut Walkthrough) -> Result<()> {
+    use session::PinStep;
+    walk.tap("Start")?;
+    walk.tap("PIN meines Ausweises ändern")?;
+    walk.expect(Step::PinService)?;
+    for choice in ["Eigene PIN wählen", "PIN ändern", "PIN entsperren"] {
+        assert_says(walk, choice);
+    }
+    walk.shot("pin-service-choices")?;
+    walk.tap("PIN ändern")?;
+    let (slot, file) = walk.card()?;
+    if !slot.has_card() {
+        slot.insert(&file)?;
+    }
+    wait_for_pin_step(walk, "the PIN pad", |s| matches!(s, PinStep::EnterCurrent { .. }))?;
+    assert_says(walk, "Bitte geben Sie Ihre jetzige 6-stellige PIN ein");
+    type_and_confirm(walk, "000000")?;
+    type_and_confirm(walk, "246810")?;
+    assert_says(walk, "Bitte geben Sie Ihre neue PIN noch einmal ein");
+    type_and_confirm(walk, "246810")?;
+    wait_for_pin_step(walk, "the card's answer", |s| matches!(s, PinStep::EnterCurrent { error: Some(_) }))?;
+    assert_says(walk, "Die PIN war nicht richtig. Sie haben noch 2 Versuch(e).");
+    type_and_confirm(walk, "000001")?;
+    wait_for_pin_step(walk, "the card's answer", |s| matches!(s, PinStep::EnterCan { .. }))?;
+    assert_says(walk, "Bitte geben Sie Ihre Zugangsnummer (CAN) ein");
+    walk.shot("pin-service-can")?;
+    type_and_confirm(walk, "500540")?;
+    type_and_confirm(walk, "000002")?;
+    wait_for_pin_step(walk, "the card's answer", |s| matches!(s, PinStep::Failed(_)))?;
+    assert_says(
+        walk,
+        "Ihre PIN ist nach drei Fehlversuchen gesperrt. Sie können sie mit der PUK aus Ihrem PIN-Brief entsperren oder im Bürgeramt.",
+    );
+    walk.shot("pin-service-blocked")?;
+    walk.tap("PIN entsperren")?;
+    assert_says(walk, "Bitte geben Sie Ihre 10-stellige PUK ein");
+    assert_says(walk, "0 von 10 Ziffern eingegeben");
+    walk.shot("pin-service-puk")?;
+    type_and_confirm(walk, "9876543210")?;
+    wait_for_pin_step(walk, "the card's answer", |s| matches!(s, PinStep::Done | PinStep::Failed(_)))?;
+    assert_says(walk, "Ihre PIN ist entsperrt");
+    walk.shot("pin-service-unblocked")?;
+    walk.tap("Fertig")?;
+    walk.expect(Step::TakeCard)?;
+    slot.remove();
+    walk.wait_for("the wipe", |k| k.session().screen() == Step::Welcome)?;
+    assert!(!walk.kiosk().session().holds_personal_data());
+    Ok(())
+}
+
 /// With the portal down and no printer attached, the citizen still gets a
 /// receipt: "queued, will be sent automatically", shown on screen.
 fn queued_request_without_printer_shows_the_receipt_on_screen(walk: &mut Walkthrough) -> Result<()> {
@@ -146,7 +209,7 @@ fn queued_request_without_printer_shows_the_receipt_on_screen(walk: &mut Walkthr
     walk.tap("Termin im Bürgeramt")?;
     walk.tap("Zustimmen und weiter")?;
     insert_card_and_type_pin(walk, "123456")?;
-    walk.tap("PIN bestätigen")?;
+    walk.tap("Bestätigen")?;
     walk.expect(Step::Form)?;
     walk.tap("Reisepass")?;
     walk.tap("Weiter")?;
@@ -224,6 +287,7 @@ fn ui_scenarios() -> Result<()> {
     large_text_and_high_contrast_switch_the_whole_screen(&mut walk)?;
     cancel_wipes_and_tells_the_next_citizen(&mut walk)?;
     status_check_refuses_a_mistyped_number(&mut walk)?;
+    pin_service_leads_from_wrong_pins_to_the_puk(&mut walk)?;
     let screen = walk.into_screen();
 
     let offline = std::sync::Arc::new(portal::SimulatedPortal::offline());

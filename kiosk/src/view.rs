@@ -5,13 +5,13 @@
 use crate::config::Config;
 use crate::hardware::printed_receipt;
 use crate::{
-    Api, App, CardProblem, FieldKindId, FieldProblem, FormRow, IdentifyStepId, LogRow, NoticeId, PrintStateId,
-    RequestStateId, ScreenId, ServiceDetail, ServiceTile, SlotRow, SlotsState, SummaryRow,
+    Api, App, CardProblem, FieldKindId, FieldProblem, FormRow, IdentifyStepId, LogRow, NoticeId, PinStepId, PinTaskId,
+    PrintStateId, RequestStateId, ScreenId, ServiceDetail, ServiceTile, SlotRow, SlotsState, SummaryRow,
 };
 use chrono::{DateTime, Local};
 use session::{
-    CardError, Delivered, FieldError, FieldKind, IdentifyStep, Millis, Notice, PrintState, RequestState, Screen,
-    Session, SlotKind, StatusOutcome, TransparencyEntry, WipeReason, format_cents,
+    CardError, Delivered, FieldError, FieldKind, IdentifyStep, Millis, Notice, PinStep, PinTask, PrintState,
+    RequestState, Screen, Session, SlotKind, StatusOutcome, TransparencyEntry, WipeReason, format_cents,
 };
 use slint::{ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel};
 use std::time::Duration;
@@ -91,6 +91,7 @@ pub fn show(app: &App, session: &Session, now: Millis, config: &Config, clock: &
         status_check: s.kind == session::ServiceKind::StatusCheck,
     }));
     show_identify(app, session);
+    show_pin_service(app, session);
     show_form(app, session, config);
     show_booking(app, session);
     show_review(app, session, config, clock);
@@ -112,6 +113,7 @@ fn screen_id(screen: Screen) -> ScreenId {
         Screen::TakeCard => ScreenId::TakeCard,
         Screen::StatusEntry => ScreenId::StatusEntry,
         Screen::StatusResult => ScreenId::StatusResult,
+        Screen::PinService => ScreenId::PinService,
     }
 }
 
@@ -124,7 +126,17 @@ fn show_identify(app: &App, session: &Session) {
         Some(IdentifyStep::Reading) => (IdentifyStepId::Reading, None),
         Some(IdentifyStep::Failed(error)) => (IdentifyStepId::Failed, Some(error)),
     };
-    api.set_identify_step(step);
+    if session.screen() == Screen::Identify {
+        api.set_identify_step(step);
+        show_card_problem(&api, problem);
+    }
+    api.set_pin_length(i32::try_from(session.pin_len()).unwrap_or(0));
+    api.set_pin_needed(i32::try_from(session.pin_needed()).unwrap_or(6));
+}
+
+/// The card's answer in the UI's words; the detail of maintainers' errors
+/// stays in the log.
+fn show_card_problem(api: &Api<'_>, problem: Option<&CardError>) {
     api.set_attempts_left(match problem {
         Some(CardError::WrongPin { attempts_left }) => i32::from(*attempts_left),
         _ => 0,
@@ -135,13 +147,40 @@ fn show_identify(app: &App, session: &Session) {
         Some(CardError::PinSuspended) => CardProblem::PinSuspended,
         Some(CardError::WrongCan) => CardProblem::WrongCan,
         Some(CardError::PinBlocked) => CardProblem::PinBlocked,
+        Some(CardError::WrongPuk) => CardProblem::WrongPuk,
         Some(CardError::Deactivated) => CardProblem::Deactivated,
         Some(CardError::CardRemoved) => CardProblem::CardRemoved,
         Some(CardError::NoCard) => CardProblem::NoCard,
         Some(CardError::Unreadable(_)) => CardProblem::Unreadable,
-        Some(CardError::Reader(_)) => CardProblem::Reader,
+        Some(CardError::NotGenuine(_)) => CardProblem::NotGenuine,
+        Some(CardError::TerminalRefused(_) | CardError::Reader(_)) => CardProblem::Reader,
     });
-    api.set_pin_length(i32::try_from(session.pin_len()).unwrap_or(0));
+}
+
+fn show_pin_service(app: &App, session: &Session) {
+    if session.screen() != Screen::PinService {
+        return;
+    }
+    let api = app.global::<Api>();
+    let (step, problem) = match session.pin_service_step() {
+        None | Some(PinStep::ChooseTask) => (PinStepId::ChooseTask, None),
+        Some(PinStep::InsertCard) => (PinStepId::InsertCard, None),
+        Some(PinStep::EnterCan { error }) => (PinStepId::EnterCan, error.as_ref()),
+        Some(PinStep::EnterCurrent { error }) => (PinStepId::EnterCurrent, error.as_ref()),
+        Some(PinStep::EnterNew { .. }) => (PinStepId::EnterNew, None),
+        Some(PinStep::RepeatNew) => (PinStepId::RepeatNew, None),
+        Some(PinStep::Working) => (PinStepId::Working, None),
+        Some(PinStep::Done) => (PinStepId::Done, None),
+        Some(PinStep::Failed(error)) => (PinStepId::Failed, Some(error)),
+    };
+    api.set_pin_step(step);
+    api.set_pin_mismatch(matches!(session.pin_service_step(), Some(PinStep::EnterNew { mismatch: true })));
+    api.set_pin_task(match session.pin_task() {
+        Some(PinTask::Change) | None => PinTaskId::Change,
+        Some(PinTask::ReplaceTransportPin) => PinTaskId::Transport,
+        Some(PinTask::Unblock) => PinTaskId::Unblock,
+    });
+    show_card_problem(&api, problem);
 }
 
 fn show_form(app: &App, session: &Session, config: &Config) {

@@ -162,6 +162,7 @@ impl Walkthrough {
         let tracking = self.bulky_waste(stop_in_session)?;
         if let Some(tracking) = &tracking {
             self.status_check(tracking)?;
+            self.pin_change()?;
         }
         Ok(Outcome { tracking, taps: self.taps, screenshots: self.screenshots })
     }
@@ -191,7 +192,7 @@ impl Walkthrough {
         drop(pin);
         self.shot("pin")?;
         slot.set_read_delay(Duration::from_millis(300));
-        self.touch("PIN bestätigen")?;
+        self.touch("Bestätigen")?;
         self.shot("reading")?;
         self.settle()?;
         slot.set_read_delay(Duration::ZERO);
@@ -268,6 +269,48 @@ impl Walkthrough {
         self.shot("status-result")?;
         self.tap("Fertig")?;
         self.expect(Step::Welcome)?;
+        Ok(())
+    }
+
+    /// The PIN service: the citizen replaces the PIN from the card file by a
+    /// new one, then puts the old one back, so that the demo card keeps the
+    /// PIN its file documents.
+    fn pin_change(&mut self) -> Result<()> {
+        let (slot, card_file) = self.card()?;
+        let letter = CardFile::load(&card_file)?.pin();
+        let new = "246810";
+        for (round, (from, to)) in [(letter.expose(), new), (new, letter.expose())].into_iter().enumerate() {
+            self.tap("Start")?;
+            self.tap("PIN meines Ausweises ändern")?;
+            self.expect(Step::PinService)?;
+            if round == 0 {
+                self.shot("pin-service")?;
+            }
+            self.tap("PIN ändern")?;
+            slot.insert(&card_file)?;
+            self.wait_for("the card", |k| {
+                matches!(k.session().pin_service_step(), Some(session::PinStep::EnterCurrent { .. }))
+            })?;
+            for pin in [from, to, to] {
+                for digit in pin.chars() {
+                    self.tap(&digit.to_string())?;
+                }
+                self.touch("Bestätigen")?;
+            }
+            self.wait_for("the card to take the new PIN", |k| {
+                matches!(k.session().pin_service_step(), Some(session::PinStep::Done | session::PinStep::Failed(_)))
+            })?;
+            if round == 0 {
+                self.shot("pin-changed")?;
+            }
+            if !matches!(self.kiosk.borrow().session().pin_service_step(), Some(session::PinStep::Done)) {
+                bail!("the card refused the PIN change");
+            }
+            self.tap("Fertig")?;
+            self.expect(Step::TakeCard)?;
+            slot.remove();
+            self.wait_for("the wipe", |k| k.session().screen() == Step::Welcome)?;
+        }
         Ok(())
     }
 }

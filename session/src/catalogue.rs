@@ -51,6 +51,9 @@ pub enum ServiceKind {
     Request,
     /// Look up the state of an earlier request by its tracking number.
     StatusCheck,
+    /// Change, set (replacing the transport PIN) or unblock the ID card's
+    /// PIN: talks only to the card, reads no data.
+    PinChange,
 }
 
 /// Whether a service needs a date, and from which calendar.

@@ -286,6 +286,9 @@ pub enum CardError {
     /// Three wrong PINs: only the PUK unblocks it.
     #[error("PIN blocked: unblock it with the PUK from the PIN letter")]
     PinBlocked,
+    /// The PUK typed to unblock the PIN was wrong.
+    #[error("wrong PUK")]
+    WrongPuk,
     /// The eID function of this card is switched off.
     #[error("the online ID function of this card is not activated")]
     Deactivated,
@@ -298,6 +301,15 @@ pub enum CardError {
     /// The card did not answer as an eID card does.
     #[error("the card could not be read: {0}")]
     Unreadable(String),
+    /// The card could not prove that it is a genuine ID card (passive or chip
+    /// authentication failed), so nothing it says is used.
+    #[error("the card is not a genuine ID card: {0}")]
+    NotGenuine(String),
+    /// The card refused this terminal's authorisation (its certificates do
+    /// not chain to the card's root, or have expired): the terminal needs
+    /// maintenance, not the citizen.
+    #[error("the card refused the terminal's certificate: {0}")]
+    TerminalRefused(String),
     /// The reader itself failed or disappeared.
     #[error("the card reader is not available: {0}")]
     Reader(String),

@@ -36,8 +36,8 @@ pub use catalogue::{
 pub use form::{FieldError, FormField, FormState};
 pub use identity::{Address, CardData, CardError, CardItem, Identity, Pin};
 pub use machine::{
-    Delivered, Effect, Event, IdentifyStep, Notice, PrintState, ReceiptView, RequestState, Screen, Session,
-    StatusOutcome, SubmissionDraft, SubmitFailure, Timeouts, TransparencyEntry, WipeReason,
+    Delivered, Effect, Event, IdentifyStep, Notice, PinStep, PinTask, PrintState, ReceiptView, RequestState, Screen,
+    Session, StatusOutcome, SubmissionDraft, SubmitFailure, Timeouts, TransparencyEntry, WipeReason,
 };
 pub use slot::{Slot, SlotKind};
 pub use text::{Lang, Localized, format_cents};

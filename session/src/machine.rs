@@ -72,6 +72,64 @@ pub enum Screen {
     StatusEntry,
     /// The state of a request.
     StatusResult,
+    /// Changing, setting or unblocking the card's PIN.
+    PinService,
+}
+
+/// What the citizen does with the card's PIN (TR-03110-2 3.5, the eID PIN
+/// management of the ID card).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinTask {
+    /// Replace the 6-digit PIN by a new one.
+    Change,
+    /// Replace the 5-digit transport PIN from the PIN letter by a self-chosen
+    /// 6-digit PIN.
+    ReplaceTransportPin,
+    /// Unblock a blocked PIN with the 10-digit PUK from the PIN letter.
+    Unblock,
+}
+
+impl PinTask {
+    /// How many digits the secret the card is opened with has.
+    pub fn current_len(self) -> usize {
+        match self {
+            PinTask::Change => 6,
+            PinTask::ReplaceTransportPin => 5,
+            PinTask::Unblock => 10,
+        }
+    }
+}
+
+/// Where the PIN service is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinStep {
+    /// Change, set or unblock?
+    ChooseTask,
+    /// Waiting for a card.
+    InsertCard,
+    /// The card access number, before the last attempt of a suspended PIN.
+    EnterCan {
+        /// What went wrong with the previous attempt, if anything.
+        error: Option<CardError>,
+    },
+    /// The PIN, transport PIN or PUK the card is opened with.
+    EnterCurrent {
+        /// What went wrong with the previous attempt, if anything.
+        error: Option<CardError>,
+    },
+    /// The new 6-digit PIN.
+    EnterNew {
+        /// Whether the previous two entries differed.
+        mismatch: bool,
+    },
+    /// The new PIN once more.
+    RepeatNew,
+    /// The card is working.
+    Working,
+    /// Done: the new PIN is set, or the PIN is unblocked.
+    Done,
+    /// The card cannot be used now.
+    Failed(CardError),
 }
 
 /// Where the identification screen is.
@@ -263,6 +321,10 @@ pub enum Event {
     StatusCheck,
     /// The portal answered the status check.
     StatusLoaded(StatusOutcome),
+    /// What the citizen wants to do with the PIN.
+    ChoosePinTask(PinTask),
+    /// The card finished changing or unblocking the PIN.
+    PinChanged(Result<(), CardError>),
 }
 
 impl Event {
@@ -276,6 +338,7 @@ impl Event {
                 | Event::Submitted(_)
                 | Event::Printed(_)
                 | Event::StatusLoaded(_)
+                | Event::PinChanged(_)
         )
     }
 }
@@ -344,6 +407,22 @@ pub enum Effect {
     Submit(Box<SubmissionDraft>),
     /// Print the receipt. Answer: [`Event::Printed`].
     Print(ReceiptView),
+    /// Open the card with `current` (after `can` if the PIN is suspended)
+    /// and set the PIN `new`. Answer: [`Event::PinChanged`].
+    ChangePin {
+        /// The PIN or transport PIN; dropped (zeroized) once used.
+        current: Pin,
+        /// The card access number, only when the PIN is suspended.
+        can: Option<Pin>,
+        /// The new 6-digit PIN; dropped (zeroized) once used.
+        new: Pin,
+    },
+    /// Open the card with the PUK and unblock the PIN. Answer:
+    /// [`Event::PinChanged`].
+    UnblockPin {
+        /// The PUK; dropped (zeroized) once used.
+        puk: Pin,
+    },
     /// Ask the portal for a request's state. Answer: [`Event::StatusLoaded`].
     CheckStatus(TrackingNumber),
     /// The session ended and its data is gone: clear everything shown.
@@ -371,6 +450,11 @@ struct Visit {
     can: Pin,
     pin_suspended: bool,
     step: Option<IdentifyStep>,
+    pin_task: Option<PinTask>,
+    pin_step: Option<PinStep>,
+    new_pin: Pin,
+    new_pin_repeat: Pin,
+    new_pin_confirmed: bool,
     slots: Option<Result<Vec<Slot>, String>>,
     chosen_slot: Option<usize>,
     consent: bool,
@@ -478,6 +562,9 @@ impl Session {
                 if self.screen == S::Identify && self.visit.step == Some(IdentifyStep::InsertCard) {
                     self.visit.step = Some(self.pin_step(None));
                 }
+                if self.screen == S::PinService && self.visit.pin_step == Some(PinStep::InsertCard) {
+                    self.visit.pin_step = Some(self.pin_entry_step(None));
+                }
                 Vec::new()
             }
             (_, Event::CardRemoved) => self.card_removed(now),
@@ -497,6 +584,11 @@ impl Session {
                     self.visit.service = Some(id);
                     self.go(S::StatusEntry)
                 }
+                Some(ServiceKind::PinChange) => {
+                    self.visit.service = Some(id);
+                    self.visit.pin_step = Some(PinStep::ChooseTask);
+                    self.go(S::PinService)
+                }
                 None => Vec::new(),
             },
             (S::Catalogue, Event::Back) => self.wipe(now, WipeReason::Cancelled),
@@ -511,6 +603,7 @@ impl Session {
             }
 
             (S::Identify, event) => self.identify(now, event),
+            (S::PinService, event) => self.pin_service(now, event),
 
             (S::Form, Event::FocusField(i)) => {
                 self.with_form(|form, _| form.set_focus(i));
@@ -688,6 +781,168 @@ impl Session {
         }
     }
 
+    /// The PIN service: choose the task, then the secrets, then one card
+    /// operation. Secrets are cleared from the visit as soon as they are
+    /// handed to the reader, and on every way back.
+    fn pin_service(&mut self, now: Millis, event: Event) -> Vec<Effect> {
+        let step = self.visit.pin_step.clone().unwrap_or(PinStep::ChooseTask);
+        let task = self.visit.pin_task.unwrap_or(PinTask::Change);
+        match (step, event) {
+            (PinStep::ChooseTask | PinStep::Failed(_), Event::ChoosePinTask(task)) => {
+                self.clear_pin_secrets();
+                self.visit.pin_task = Some(task);
+                self.visit.pin_step =
+                    Some(if self.card_present { self.pin_entry_step(None) } else { PinStep::InsertCard });
+                Vec::new()
+            }
+            (PinStep::ChooseTask, Event::Back) => {
+                self.visit.service = None;
+                self.visit.pin_step = None;
+                self.go(Screen::Catalogue)
+            }
+            (PinStep::Working, Event::PinChanged(result)) => self.pin_changed(now, result),
+            (PinStep::Working, _) => Vec::new(),
+            (PinStep::Done, Event::Finish) => {
+                if self.card_present {
+                    self.go(Screen::TakeCard)
+                } else {
+                    self.wipe(now, WipeReason::Finished)
+                }
+            }
+            (PinStep::Failed(_), Event::RetryIdentify) => {
+                self.visit.pin_step =
+                    Some(if self.card_present { self.pin_entry_step(None) } else { PinStep::InsertCard });
+                Vec::new()
+            }
+            (_, Event::Back) => {
+                self.clear_pin_secrets();
+                self.visit.pin_step = Some(PinStep::ChooseTask);
+                Vec::new()
+            }
+            (step, Event::PinDigit(d)) => {
+                if let Some((pad, len)) = self.pin_pad(&step, task)
+                    && pad.len() < len
+                {
+                    pad.push(d);
+                }
+                Vec::new()
+            }
+            (step, Event::PinErase) => {
+                if let Some((pad, _)) = self.pin_pad(&step, task) {
+                    pad.pop();
+                }
+                Vec::new()
+            }
+            (step, Event::PinConfirm) => self.pin_confirm(step, task),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The pad the current step types into, and how many digits it takes.
+    fn pin_pad(&mut self, step: &PinStep, task: PinTask) -> Option<(&mut Pin, usize)> {
+        match step {
+            PinStep::EnterCan { .. } => Some((&mut self.visit.can, 6)),
+            PinStep::EnterCurrent { .. } => Some((&mut self.visit.pin, task.current_len())),
+            PinStep::EnterNew { .. } => Some((&mut self.visit.new_pin, 6)),
+            PinStep::RepeatNew => Some((&mut self.visit.new_pin_repeat, 6)),
+            _ => None,
+        }
+    }
+
+    fn pin_confirm(&mut self, step: PinStep, task: PinTask) -> Vec<Effect> {
+        let v = &mut self.visit;
+        match step {
+            PinStep::EnterCan { .. } if v.can.len() == 6 => {
+                v.pin_step = Some(PinStep::EnterCurrent { error: None });
+                Vec::new()
+            }
+            PinStep::EnterCurrent { .. } if v.pin.len() == task.current_len() => {
+                if task == PinTask::Unblock {
+                    v.pin_step = Some(PinStep::Working);
+                    return vec![Effect::UnblockPin { puk: std::mem::take(&mut v.pin) }];
+                }
+                if v.new_pin_confirmed {
+                    return self.start_pin_change();
+                }
+                v.pin_step = Some(PinStep::EnterNew { mismatch: false });
+                Vec::new()
+            }
+            PinStep::EnterNew { .. } if v.new_pin.len() == 6 => {
+                v.pin_step = Some(PinStep::RepeatNew);
+                Vec::new()
+            }
+            PinStep::RepeatNew if v.new_pin_repeat.len() == 6 => {
+                if v.new_pin.expose() == v.new_pin_repeat.expose() {
+                    v.new_pin_confirmed = true;
+                    v.new_pin_repeat = Pin::default();
+                    self.start_pin_change()
+                } else {
+                    v.new_pin = Pin::default();
+                    v.new_pin_repeat = Pin::default();
+                    v.pin_step = Some(PinStep::EnterNew { mismatch: true });
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn start_pin_change(&mut self) -> Vec<Effect> {
+        let v = &mut self.visit;
+        let current = std::mem::take(&mut v.pin);
+        let can = v.pin_suspended.then(|| std::mem::take(&mut v.can));
+        // The new PIN stays only while the card might ask for the CAN first.
+        let new = v.new_pin.clone();
+        v.pin_step = Some(PinStep::Working);
+        vec![Effect::ChangePin { current, can, new }]
+    }
+
+    fn pin_changed(&mut self, now: Millis, result: Result<(), CardError>) -> Vec<Effect> {
+        match result {
+            Ok(()) => {
+                self.clear_pin_secrets();
+                self.visit.pin_suspended = false;
+                self.visit.pin_step = Some(PinStep::Done);
+                Vec::new()
+            }
+            Err(CardError::PinSuspended) => {
+                self.visit.pin_suspended = true;
+                self.visit.pin_step = Some(PinStep::EnterCan { error: Some(CardError::PinSuspended) });
+                Vec::new()
+            }
+            Err(error @ (CardError::WrongPin { .. } | CardError::WrongCan | CardError::WrongPuk)) => {
+                self.visit.pin_step = Some(self.pin_entry_step(Some(error)));
+                Vec::new()
+            }
+            Err(CardError::CardRemoved) => self.card_removed(now),
+            Err(error) => {
+                self.clear_pin_secrets();
+                self.visit.pin_step = Some(PinStep::Failed(error));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The first pad of the PIN service: the CAN when a suspended PIN is
+    /// to be used (TR-03110-2 3.5.1), else the PIN, transport PIN or PUK.
+    fn pin_entry_step(&self, error: Option<CardError>) -> PinStep {
+        let uses_pin = self.visit.pin_task != Some(PinTask::Unblock);
+        if uses_pin && self.visit.pin_suspended && self.visit.can.len() < 6 {
+            PinStep::EnterCan { error }
+        } else {
+            PinStep::EnterCurrent { error }
+        }
+    }
+
+    fn clear_pin_secrets(&mut self) {
+        let v = &mut self.visit;
+        v.pin = Pin::default();
+        v.can = Pin::default();
+        v.new_pin = Pin::default();
+        v.new_pin_repeat = Pin::default();
+        v.new_pin_confirmed = false;
+    }
+
     fn card_read(&mut self, now: Millis, result: Result<CardData, CardError>) -> Vec<Effect> {
         match result {
             Ok(data) => {
@@ -742,7 +997,13 @@ impl Session {
             | Screen::Receipt => Vec::new(),
             Screen::TakeCard => self.wipe(now, WipeReason::Finished),
             Screen::Identify if self.visit.step == Some(IdentifyStep::InsertCard) => Vec::new(),
-            Screen::Identify | Screen::Form | Screen::Booking | Screen::Review => {
+            Screen::PinService
+                if matches!(self.visit.pin_step, None | Some(PinStep::ChooseTask | PinStep::InsertCard)) =>
+            {
+                Vec::new()
+            }
+            Screen::PinService if self.visit.pin_step == Some(PinStep::Done) => self.wipe(now, WipeReason::Finished),
+            Screen::Identify | Screen::PinService | Screen::Form | Screen::Booking | Screen::Review => {
                 self.wipe(now, WipeReason::CardRemoved)
             }
         }
@@ -917,10 +1178,32 @@ impl Session {
     /// How many digits are on the PIN pad (the digits themselves are never
     /// shown).
     pub fn pin_len(&self) -> usize {
-        match self.visit.step {
-            Some(IdentifyStep::EnterCan { .. }) => self.visit.can.len(),
-            _ => self.visit.pin.len(),
+        let v = &self.visit;
+        match (self.screen, &v.step, &v.pin_step) {
+            (Screen::Identify, Some(IdentifyStep::EnterCan { .. }), _) => v.can.len(),
+            (Screen::PinService, _, Some(PinStep::EnterCan { .. })) => v.can.len(),
+            (Screen::PinService, _, Some(PinStep::EnterNew { .. })) => v.new_pin.len(),
+            (Screen::PinService, _, Some(PinStep::RepeatNew)) => v.new_pin_repeat.len(),
+            _ => v.pin.len(),
         }
+    }
+
+    /// How many digits the PIN pad wants now.
+    pub fn pin_needed(&self) -> usize {
+        match (&self.visit.pin_step, self.visit.pin_task) {
+            (Some(PinStep::EnterCurrent { .. }), Some(task)) => task.current_len(),
+            _ => 6,
+        }
+    }
+
+    /// Where the PIN service is.
+    pub fn pin_service_step(&self) -> Option<&PinStep> {
+        self.visit.pin_step.as_ref()
+    }
+
+    /// What the citizen chose to do with the PIN.
+    pub fn pin_task(&self) -> Option<PinTask> {
+        self.visit.pin_task
     }
 
     /// The form rows: card data first (read-only), then the service's fields.
@@ -1022,6 +1305,8 @@ impl Session {
             || self.visit.form.is_some()
             || !self.visit.pin.is_empty()
             || !self.visit.can.is_empty()
+            || !self.visit.new_pin.is_empty()
+            || !self.visit.new_pin_repeat.is_empty()
     }
 }
 
@@ -1035,6 +1320,7 @@ fn is_busy(screen: Screen, visit: &Visit) -> bool {
     match screen {
         Screen::Sending => true,
         Screen::Identify => visit.step == Some(IdentifyStep::Reading),
+        Screen::PinService => visit.pin_step == Some(PinStep::Working),
         Screen::Booking => visit.slots.is_none(),
         Screen::StatusResult => visit.status.is_none(),
         _ => false,

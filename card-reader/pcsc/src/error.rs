@@ -12,6 +12,9 @@ pub enum PcscError {
     /// The named reader is not connected; plug it in or pick another reader.
     #[error("reader {0:?} is not connected")]
     UnknownReader(String),
+    /// pcscd lists no reader at all; plug one in.
+    #[error("no card reader is connected")]
+    NoReader,
     /// No card in the reader; ask the citizen to insert the card.
     #[error("no card in the reader")]
     NoCard,
@@ -44,6 +47,9 @@ pub enum PcscError {
     /// The feature list is malformed at the given byte offset.
     #[error("malformed PC/SC part 10 feature list at byte {0}")]
     BadFeatureList(usize),
+    /// The PIN pad reader's EstablishPACEChannel could not be encoded or its answer is malformed.
+    #[error("PACE on the reader: {0}")]
+    PaceOnReader(crate::PaceOnReaderError),
     /// Any other PC/SC failure, with pcsc-lite's own description.
     #[error("PC/SC error: {0}")]
     Pcsc(pcsc::Error),

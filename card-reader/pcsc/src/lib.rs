@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! PC/SC transport of the Bürgerterminal card reader.
 //!
+//! [`PcscReader`] is the German eID card on a PC/SC reader as the session
+//! needs it ([`card_reader::CardReader`]): it runs [`card_reader::EidReader`]
+//! over the parts below.
+//!
 //! Three parts sit on top of pcsc-lite (through the `pcsc` crate):
 //! - [`Transport`]: an exclusive connection to one reader that sends
 //!   [`eid::apdu::CommandApdu`]s, as extended-length APDUs when the card
@@ -10,17 +14,24 @@
 //!   `\\?PnP?\Notification` pseudo-reader, turned into
 //!   [`card_reader::CardEvent`]s;
 //! - [`Features`]: the PC/SC part 10 feature list (`GET_FEATURE_REQUEST`),
-//!   which tells whether a PIN pad reader can run PACE or verify a PIN itself.
+//!   which tells whether a PIN pad reader can run PACE or verify a PIN itself;
+//!   [`establish_pace_channel`] encodes and decodes PACE on such a reader
+//!   (not yet used by [`PcscReader`], which runs PACE on the terminal).
 
 mod atr;
+pub mod bench;
 mod error;
 mod features;
+mod pace_on_reader;
+mod pcsc_reader;
 mod transport;
 mod watch;
 
 pub use atr::atr_allows_extended_length;
 pub use error::PcscError;
 pub use features::{FEATURE_EXECUTE_PACE, FEATURE_VERIFY_PIN_DIRECT, Features, features};
+pub use pace_on_reader::{EstablishPaceChannel, PaceChannel, PaceOnReaderError, PasswordId, establish_pace_channel};
+pub use pcsc_reader::PcscReader;
 pub use transport::{LengthMode, Transport};
 pub use watch::ReaderWatch;
 

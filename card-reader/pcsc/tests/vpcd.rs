@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Every flow of the PC/SC layer through a real pcscd (`pcscd -f -a`) with
 //! Debian's `vsmartcard-vpcd` reader driver and a simulated card that speaks
-//! the vpcd protocol over TCP on 127.0.0.1.
+//! the vpcd protocol over TCP on 127.0.0.1; the eID flows (module
+//! `eid_card`) with the OpenPACE-based simulated eID card on the same
+//! reader. One test binary, so one lock serialises every use of pcscd.
 
+mod eid_card;
 mod support;
 
 use card_reader::CardEvent;

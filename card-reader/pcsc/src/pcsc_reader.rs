@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The German eID card on a PC/SC reader: [`card_reader::CardReader`] over
+//! pcsc-lite.
+//!
+//! Events come from a [`ReaderWatch`]; every operation (read, PIN change,
+//! unblock) connects exclusively, resets the card so it starts in a fresh
+//! card session (no secure channel or selected file left from before), runs
+//! [`EidReader`] over the [`Transport`], and resets the card again when done
+//! so that no authenticated channel outlives the operation.
+
+use crate::{Features, LengthMode, PcscError, ReaderWatch, Transport, list_readers};
+use card_reader::{
+    ApduTransport, CardEvent, CardReader, EidConfig, EidReader, OperationStats, PinEntry, TransportError,
+};
+use eid::apdu::{ApduError, CommandApdu, ResponseApdu};
+use session::{CardData, CardError, CardItem, Pin};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+impl ApduTransport for Transport {
+    fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
+        Transport::transmit(self, command).map_err(transport_error)
+    }
+}
+
+fn transport_error(e: PcscError) -> TransportError {
+    match e {
+        PcscError::CardRemoved => TransportError::CardRemoved,
+        PcscError::NoCard => TransportError::NoCard,
+        PcscError::CardReset => TransportError::CardReset,
+        PcscError::Apdu(ApduError::ResponseTooShort(n)) => {
+            TransportError::Malformed(format!("response of {n} byte(s) has no status word"))
+        }
+        other @ (PcscError::Apdu(_) | PcscError::ChainRefused { .. }) => TransportError::Malformed(other.to_string()),
+        other => TransportError::Reader(other.to_string()),
+    }
+}
+
+fn connect_error(e: PcscError) -> CardError {
+    match e {
+        PcscError::NoCard => CardError::NoCard,
+        PcscError::CardRemoved => CardError::CardRemoved,
+        other => CardError::Reader(other.to_string()),
+    }
+}
+
+/// A PC/SC reader with the German eID card. See the module documentation.
+pub struct PcscReader {
+    reader: String,
+    watch: ReaderWatch,
+    config: Arc<EidConfig>,
+    length: LengthMode,
+    features: Features,
+    stats: OperationStats,
+    /// When [`PcscReader::any`] last looked for a reader.
+    looked_at: Option<Instant>,
+}
+
+/// How often a terminal without a reader looks for one.
+const LOOK_FOR_READER: Duration = Duration::from_secs(1);
+
+impl std::fmt::Debug for PcscReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PcscReader").field("reader", &self.reader).field("features", &self.features).finish()
+    }
+}
+
+impl PcscReader {
+    /// The reader named `reader` (as [`list_readers`] gives it). It need not
+    /// be connected yet: its arrival is reported as [`CardEvent::ReaderBack`].
+    pub fn named(reader: &str, config: Arc<EidConfig>) -> Self {
+        Self {
+            reader: reader.to_owned(),
+            watch: ReaderWatch::new(reader),
+            config,
+            length: LengthMode::Auto,
+            features: Features::default(),
+            stats: OperationStats::default(),
+            looked_at: None,
+        }
+    }
+
+    /// The first reader pcscd lists, now or, if there is none yet, as soon
+    /// as one is plugged in (it is then reported as [`CardEvent::ReaderBack`]).
+    /// An appliance configured without a reader name uses this, so that it
+    /// starts, and shows its welcome screen, before the reader is there.
+    pub fn any(config: Arc<EidConfig>) -> Self {
+        Self::first(Arc::clone(&config)).unwrap_or_else(|_| Self::named("", config))
+    }
+
+    /// The first reader pcscd lists now.
+    pub fn first(config: Arc<EidConfig>) -> Result<Self, PcscError> {
+        let readers = list_readers()?;
+        let reader = readers.first().ok_or(PcscError::NoReader)?;
+        Ok(Self::named(reader, config))
+    }
+
+    /// Forces short or extended APDUs instead of following the card's ATR.
+    pub fn with_length_mode(mut self, length: LengthMode) -> Self {
+        self.length = length;
+        self
+    }
+
+    /// The reader's name.
+    pub fn reader(&self) -> &str {
+        &self.reader
+    }
+
+    /// The PC/SC part 10 features of the reader, as seen when the last card
+    /// was inserted (empty for readers without part 10 support).
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    /// Figures of the last operation: APDUs, bytes, PACE and total time.
+    pub fn last_stats(&self) -> OperationStats {
+        self.stats
+    }
+
+    /// Without a reader yet ([`PcscReader::any`]), looks for one at most
+    /// once per `LOOK_FOR_READER` and otherwise waits out `timeout`.
+    fn look_for_reader(&mut self, timeout: Duration) -> Option<CardEvent> {
+        let due = self.looked_at.is_none_or(|at| at.elapsed() >= LOOK_FOR_READER);
+        if due {
+            self.looked_at = Some(Instant::now());
+            if let Some(reader) = list_readers().ok().and_then(|readers| readers.into_iter().next()) {
+                tracing::info!(%reader, "card reader found");
+                self.watch = ReaderWatch::new(&reader);
+                self.reader = reader;
+                return Some(CardEvent::ReaderBack);
+            }
+        }
+        std::thread::sleep(timeout.min(LOOK_FOR_READER));
+        None
+    }
+
+    /// Connects, resets the card, runs `operation`, and resets the card again.
+    fn operate<R>(
+        &mut self,
+        operation: impl FnOnce(&mut EidReader<&mut Transport>) -> Result<R, CardError>,
+    ) -> Result<R, CardError> {
+        if self.reader.is_empty() {
+            return Err(CardError::Reader("no card reader is connected".into()));
+        }
+        let mut transport = Transport::connect(&self.reader, self.length).map_err(connect_error)?;
+        transport.reset().map_err(connect_error)?;
+        let mut eid = EidReader::new(&mut transport, Arc::clone(&self.config));
+        let result = operation(&mut eid);
+        self.stats = eid.stats();
+        if let Err(e) = transport.reset() {
+            tracing::debug!(error = %e, "could not reset the card after the operation");
+        }
+        if let Err(e) = &result {
+            tracing::info!(reader = %self.reader, error = %e, "eID operation failed");
+        }
+        result
+    }
+
+    /// Reads the features of the reader behind a newly inserted card.
+    fn refresh_features(&mut self) {
+        self.features = match Transport::connect(&self.reader, self.length).and_then(|t| crate::features(t.card())) {
+            Ok(features) => features,
+            Err(e) => {
+                tracing::debug!(reader = %self.reader, error = %e, "no PC/SC part 10 features");
+                Features::default()
+            }
+        };
+    }
+}
+
+impl CardReader for PcscReader {
+    fn next_event(&mut self, timeout: Duration) -> Option<CardEvent> {
+        if self.reader.is_empty() {
+            return self.look_for_reader(timeout);
+        }
+        let event = self.watch.next_event(timeout);
+        if event == Some(CardEvent::Inserted) {
+            self.refresh_features();
+        }
+        event
+    }
+
+    fn read(&mut self, pin: &Pin, can: Option<&Pin>, items: &[CardItem]) -> Result<CardData, CardError> {
+        self.operate(|eid| eid.read(pin, can, items))
+    }
+
+    fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError> {
+        self.operate(|eid| eid.change_pin(current, can, new))
+    }
+
+    fn unblock_pin(&mut self, puk: &Pin) -> Result<(), CardError> {
+        self.operate(|eid| eid.unblock_pin(puk))
+    }
+
+    /// Always [`PinEntry::OnScreen`]: PACE runs on the terminal, also with
+    /// PIN pad readers that offer `EXECUTE_PACE` (see [`PcscReader::features`]);
+    /// running PACE on the reader's pad is not implemented yet.
+    fn pin_entry(&self) -> PinEntry {
+        PinEntry::OnScreen
+    }
+}

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The citizen's flows through pcscd and the vpcd reader against
+//! `eid-sim-card`, the simulated eID card whose cryptography is OpenPACE's.
+//! Every test personalises a fresh card (CVCA, DV, terminal, CSCA, document
+//! signer) with Debian's `cvc-create` and `openssl`.
+
+use super::support::{Env, READER};
+use card_reader::{CardEvent, CardReader, EidConfig};
+use eid_sim_card::personalise::{foreign_terminal_chain, personalise};
+use eid_sim_card::{CardHolder, Secrets, SimCard, VirtualCard};
+use reader_pcsc::{PcscReader, bench};
+use session::{CardError, CardItem, Pin};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const VPCD_PORT: u16 = 35963;
+const PIN: &str = "123456";
+const CAN: &str = "500540";
+const PUK: &str = "9876543210";
+const WAIT: Duration = Duration::from_secs(10);
+/// What a registration service reads.
+const ITEMS: [CardItem; 6] = [
+    CardItem::GivenNames,
+    CardItem::FamilyNames,
+    CardItem::DateOfBirth,
+    CardItem::PlaceOfBirth,
+    CardItem::BirthName,
+    CardItem::PlaceOfResidence,
+];
+
+fn pin(digits: &str) -> Pin {
+    let mut pin = Pin::default();
+    digits.chars().for_each(|d| pin.push(d));
+    pin
+}
+
+/// A personalised card factory and the terminal configuration that goes with it.
+struct Issuer {
+    dir: tempfile::TempDir,
+    config: Arc<EidConfig>,
+}
+
+impl Issuer {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        personalise(dir.path()).unwrap();
+        let config = Arc::new(EidConfig::load(dir.path()).unwrap());
+        Self { dir, config }
+    }
+
+    fn card_with_pin(&self, pin: &str) -> SimCard {
+        let secrets = Secrets { pin: pin.into(), can: CAN.into(), puk: PUK.into() };
+        SimCard::new(&self.dir.path().join("card"), CardHolder::erika(), secrets).unwrap()
+    }
+
+    fn card(&self) -> SimCard {
+        self.card_with_pin(PIN)
+    }
+}
+
+/// Puts `card` into the vpcd reader and waits until `reader` reports it.
+fn insert(reader: &mut PcscReader, card: SimCard) -> VirtualCard {
+    let inserted = VirtualCard::insert(VPCD_PORT, card).unwrap();
+    expect_event(reader, CardEvent::Inserted);
+    inserted
+}
+
+/// Waits for `expected`, skipping nothing: any other event fails the test.
+fn expect_event(reader: &mut PcscReader, expected: CardEvent) {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if let Some(event) = reader.next_event(Duration::from_millis(200)) {
+            assert_eq!(event, expected);
+            return;
+        }
+    }
+    panic!("no {expected:?} within {WAIT:?}");
+}
+
+fn reader(issuer: &Issuer) -> PcscReader {
+    PcscReader::named(READER, Arc::clone(&issuer.config))
+}
+
+#[test]
+fn right_pin_reads_the_identity_and_umlauts_survive() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let _card = insert(&mut reader, issuer.card());
+    let data = reader.read(&pin(PIN), None, &ITEMS).unwrap();
+    let id = &data.identity;
+    assert_eq!(id.given_names.as_deref(), Some("Erika Jürgen"));
+    assert_eq!(id.family_names.as_deref(), Some("Müller-Lüdenscheidt"));
+    assert_eq!(id.date_of_birth.as_deref(), Some("19640812"));
+    assert_eq!(id.place_of_birth.as_deref(), Some("Düsseldorf"));
+    assert_eq!(id.birth_name.as_deref(), Some("Gößweiner"));
+    let address = id.place_of_residence.as_ref().unwrap();
+    assert_eq!((address.street.as_str(), address.postal_code.as_str()), ("Heidestraße 17", "51147"));
+    assert_eq!((address.city.as_str(), address.country.as_str()), ("Köln", "D"));
+    assert_eq!(id.items(), ITEMS.to_vec(), "exactly the requested items");
+    assert_eq!(id.document_type, None, "not requested, not read");
+}
+
+#[test]
+fn wrong_pin_decrements_the_retry_counter() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let card = insert(&mut reader, issuer.card());
+    assert_eq!(reader.read(&pin("000000"), None, &ITEMS), Err(CardError::WrongPin { attempts_left: 2 }));
+    assert_eq!(card.remove().pin_retries(), 2);
+}
+
+#[test]
+fn the_third_attempt_requires_the_can_first() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let _card = insert(&mut reader, issuer.card());
+    let items = [CardItem::GivenNames];
+    assert_eq!(reader.read(&pin("000000"), None, &items), Err(CardError::WrongPin { attempts_left: 2 }));
+    assert_eq!(reader.read(&pin("000000"), None, &items), Err(CardError::PinSuspended));
+    assert_eq!(reader.read(&pin(PIN), None, &items), Err(CardError::PinSuspended));
+    assert_eq!(reader.read(&pin(PIN), Some(&pin("111111")), &items), Err(CardError::WrongCan));
+    let data = reader.read(&pin(PIN), Some(&pin(CAN)), &items).unwrap();
+    assert_eq!(data.identity.given_names.as_deref(), Some("Erika Jürgen"));
+    assert_eq!(reader.read(&pin("000000"), None, &items), Err(CardError::WrongPin { attempts_left: 2 }), "reset to 3");
+}
+
+#[test]
+fn a_blocked_pin_is_unblocked_with_the_puk() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let _card = insert(&mut reader, issuer.card());
+    let items = [CardItem::FamilyNames];
+    reader.read(&pin("000000"), None, &items).unwrap_err();
+    reader.read(&pin("000000"), None, &items).unwrap_err();
+    assert_eq!(reader.read(&pin("000000"), Some(&pin(CAN)), &items), Err(CardError::PinBlocked));
+    assert_eq!(reader.read(&pin(PIN), Some(&pin(CAN)), &items), Err(CardError::PinBlocked));
+    assert_eq!(reader.unblock_pin(&pin("0000000000")), Err(CardError::WrongPuk));
+    reader.unblock_pin(&pin(PUK)).unwrap();
+    let data = reader.read(&pin(PIN), None, &items).unwrap();
+    assert_eq!(data.identity.family_names.as_deref(), Some("Müller-Lüdenscheidt"));
+}
+
+#[test]
+fn the_transport_pin_is_replaced_and_the_new_pin_is_required_afterwards() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let _card = insert(&mut reader, issuer.card_with_pin("54321"));
+    reader.change_pin(&pin("54321"), None, &pin("246810")).unwrap();
+    let items = [CardItem::GivenNames];
+    assert_eq!(reader.read(&pin("54321"), None, &items), Err(CardError::WrongPin { attempts_left: 2 }));
+    assert!(reader.read(&pin("246810"), None, &items).is_ok());
+}
+
+#[test]
+fn a_changed_pin_is_required_afterwards() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let _card = insert(&mut reader, issuer.card());
+    assert_eq!(reader.change_pin(&pin("999999"), None, &pin("135790")), Err(CardError::WrongPin { attempts_left: 2 }));
+    reader.change_pin(&pin(PIN), None, &pin("135790")).unwrap();
+    let items = [CardItem::GivenNames];
+    assert_eq!(reader.read(&pin(PIN), None, &items), Err(CardError::WrongPin { attempts_left: 2 }));
+    assert!(reader.read(&pin("135790"), None, &items).is_ok());
+}
+
+/// Pulls the card after `answered(reader)` APDUs of a read: a clear error
+/// within the deadline, and the next attempt with the card back works.
+fn pulled_after(answered: impl FnOnce(&mut PcscReader) -> usize) {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let card = insert(&mut reader, issuer.card());
+    card.pull_after(answered(&mut reader));
+    let started = Instant::now();
+    assert_eq!(reader.read(&pin(PIN), None, &ITEMS), Err(CardError::CardRemoved));
+    assert!(started.elapsed() < WAIT, "took {:?}", started.elapsed());
+    let card = card.wait();
+    expect_event(&mut reader, CardEvent::Removed);
+    let _card = insert(&mut reader, card);
+    assert!(reader.read(&pin(PIN), None, &ITEMS).is_ok());
+}
+
+#[test]
+fn a_card_pulled_during_pace_gives_card_removed_and_the_next_attempt_works() {
+    // EF.CardAccess, MSE:Set AT, the nonce: the card leaves at the mapping step.
+    pulled_after(|_| 3);
+}
+
+#[test]
+fn a_card_pulled_while_reading_data_groups_gives_card_removed_and_the_next_attempt_works() {
+    // A whole read first, to count its APDUs; the second read loses the
+    // card two APDUs before its end, inside the last data group.
+    pulled_after(|reader| {
+        reader.read(&pin(PIN), None, &ITEMS).unwrap();
+        reader.last_stats().apdus - 2
+    });
+}
+
+#[test]
+fn a_deactivated_eid_function_is_reported() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let mut card = issuer.card();
+    card.set_eid_deactivated(true);
+    let _card = insert(&mut reader, card);
+    assert_eq!(reader.read(&pin(PIN), None, &ITEMS), Err(CardError::Deactivated));
+}
+
+#[test]
+fn a_terminal_chain_not_ending_at_the_cards_cvca_is_refused() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let foreign = tempfile::tempdir().unwrap();
+    foreign_terminal_chain(&foreign.path().join("terminal")).unwrap();
+    copy_trust_list(issuer.dir.path(), foreign.path());
+    let mut reader = PcscReader::named(READER, Arc::new(EidConfig::load(foreign.path()).unwrap()));
+    let _card = insert(&mut reader, issuer.card());
+    let err = reader.read(&pin(PIN), None, &ITEMS).unwrap_err();
+    assert!(matches!(&err, CardError::TerminalRefused(detail) if detail.contains("DEFOREIGN")), "{err:?}");
+}
+
+fn copy_trust_list(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("trust")).unwrap();
+    std::fs::copy(from.join("trust/csca.der"), to.join("trust/csca.der")).unwrap();
+}
+
+#[test]
+fn passive_authentication_against_another_csca_is_not_genuine() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let other = Issuer::new();
+    let mixed = tempfile::tempdir().unwrap();
+    let terminal = mixed.path().join("terminal");
+    std::fs::create_dir_all(&terminal).unwrap();
+    for file in ["cvca.cvcert", "dv.cvcert", "terminal.cvcert", "terminal.pkcs8"] {
+        std::fs::copy(issuer.dir.path().join("terminal").join(file), terminal.join(file)).unwrap();
+    }
+    copy_trust_list(other.dir.path(), mixed.path());
+    let mut reader = PcscReader::named(READER, Arc::new(EidConfig::load(mixed.path()).unwrap()));
+    let _card = insert(&mut reader, issuer.card());
+    let err = reader.read(&pin(PIN), None, &ITEMS).unwrap_err();
+    assert!(matches!(&err, CardError::NotGenuine(detail) if detail.contains("passive authentication")), "{err:?}");
+}
+
+#[test]
+fn stopping_pcscd_gives_reader_gone_and_restarting_it_gives_reader_back() {
+    let mut env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let card = insert(&mut reader, issuer.card());
+    env.stop_pcscd();
+    expect_event(&mut reader, CardEvent::Removed);
+    expect_event(&mut reader, CardEvent::ReaderGone);
+    assert!(matches!(reader.read(&pin(PIN), None, &ITEMS), Err(CardError::Reader(_))));
+    let card = card.wait();
+    env.start_pcscd();
+    expect_event(&mut reader, CardEvent::ReaderBack);
+    let _card = insert(&mut reader, card);
+    assert!(reader.read(&pin(PIN), None, &[CardItem::GivenNames]).is_ok());
+}
+
+#[test]
+fn the_benchmark_reports_times_and_apdu_figures_of_a_whole_read() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let _card = insert(&mut reader, issuer.card());
+    let figures = bench::run(&mut reader, &pin(PIN), &ITEMS).unwrap();
+    println!("{figures:?}");
+    assert!(figures.pace_ms > 0.0 && figures.pace_ms < figures.eac_read_ms, "{figures:?}");
+    assert!(figures.apdus_per_read >= figures.minimum_apdus, "{figures:?}");
+    assert_eq!(figures.minimum_apdus, 17 + ITEMS.len());
+    assert!(figures.apdu_bytes_per_read > 2000, "{figures:?}");
+}
+
+#[test]
+fn a_terminal_started_without_a_reader_takes_the_first_one_that_appears() {
+    let mut env = Env::start();
+    let issuer = Issuer::new();
+    env.stop_pcscd();
+    let mut reader = PcscReader::any(Arc::clone(&issuer.config));
+    assert_eq!(reader.reader(), "", "no reader yet");
+    assert_eq!(reader.next_event(Duration::from_millis(50)), None);
+    assert!(matches!(reader.read(&pin(PIN), None, &ITEMS), Err(CardError::Reader(_))));
+    env.start_pcscd();
+    expect_event(&mut reader, CardEvent::ReaderBack);
+    assert_eq!(reader.reader(), READER, "the first reader pcscd lists");
+    let _card = insert(&mut reader, issuer.card());
+    assert!(reader.read(&pin(PIN), None, &[CardItem::GivenNames]).is_ok());
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The terminal's eID configuration: its certificate chain, its private key
+//! and the country signing CAs it trusts.
+//!
+//! On disk (the layout `eid-sim-card`'s `personalise` writes, and the one a
+//! real terminal gets from its document verifier):
+//!
+//! ```text
+//! DIR/terminal/cvca.cvcert      the CVCA the chain starts at (TR-03110-3 C.1)
+//! DIR/terminal/dv.cvcert        the document verifier certificate
+//! DIR/terminal/terminal.cvcert  the authentication terminal certificate
+//! DIR/terminal/terminal.pkcs8   the terminal's private key (DER PKCS#8 or RFC 5915)
+//! DIR/trust/*.der               country signing CA certificates (X.509 DER), e.g. csca.der
+//! ```
+
+use eid::cvc::{Cvc, CvcDate, CvcError, TerminalChain};
+use eid::passive_auth::{PaError, TrustList};
+use eid::terminal_auth::{TaError, TerminalKey};
+use session::CardItem;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::eid_reader::data_item;
+
+/// Why the eID configuration could not be loaded. Each variant names the
+/// file; the fix is to install the right file from the terminal's
+/// document verifier (or, for tests, to personalise again).
+#[derive(Debug, Error)]
+pub enum EidConfigError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A certificate file is not a card-verifiable certificate.
+    #[error("{path} is not a valid CV certificate: {source}")]
+    Certificate {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: CvcError,
+    },
+    /// The chain CVCA → DV → terminal does not hold today (wrong issuer,
+    /// bad signature, expired): the terminal needs new certificates.
+    #[error("the terminal certificate chain is not valid today: {0}")]
+    Chain(CvcError),
+    /// The key file is not a brainpoolP256r1 private key.
+    #[error("{path} is not a valid terminal private key: {source}")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: TaError,
+    },
+    /// The private key does not belong to the terminal certificate.
+    #[error("the terminal private key does not match the terminal certificate")]
+    KeyMismatch,
+    /// A trust anchor is not an X.509 certificate this terminal can use.
+    #[error("{path} is not a usable country signing CA certificate: {source}")]
+    TrustAnchor {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: PaError,
+    },
+    /// The trust directory holds no `*.der` certificate.
+    #[error("no country signing CA certificate (*.der) in {0}")]
+    NoTrustAnchor(PathBuf),
+}
+
+/// What the terminal needs for EAC and passive authentication. Load it once
+/// and share it (`Arc`) between readers; the private key is wiped when the
+/// last reference goes.
+pub struct EidConfig {
+    chain: TerminalChain,
+    key: TerminalKey,
+    trust: TrustList,
+}
+
+impl std::fmt::Debug for EidConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EidConfig")
+            .field("terminal", &self.chain.terminal.chr)
+            .field("dv", &self.chain.dv.chr)
+            .field("cscas", &self.trust.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, EidConfigError> {
+    std::fs::read(path).map(Zeroizing::new).map_err(|source| EidConfigError::Read { path: path.into(), source })
+}
+
+fn certificate(path: &Path) -> Result<Cvc, EidConfigError> {
+    Cvc::parse(&read(path)?).map_err(|source| EidConfigError::Certificate { path: path.into(), source })
+}
+
+impl EidConfig {
+    /// Loads the configuration from `dir` (layout in the module docs) and
+    /// checks the chain against today's date and the key against the
+    /// terminal certificate.
+    pub fn load(dir: &Path) -> Result<Self, EidConfigError> {
+        let terminal_dir = dir.join("terminal");
+        let cvca = certificate(&terminal_dir.join("cvca.cvcert"))?;
+        let dv = certificate(&terminal_dir.join("dv.cvcert"))?;
+        let terminal = certificate(&terminal_dir.join("terminal.cvcert"))?;
+        let chain = TerminalChain::verify(&cvca, dv, terminal, today()).map_err(EidConfigError::Chain)?;
+        let key_path = terminal_dir.join("terminal.pkcs8");
+        let key = TerminalKey::from_der(&read(&key_path)?)
+            .map_err(|source| EidConfigError::Key { path: key_path.clone(), source })?;
+        if key.public_key() != chain.terminal.public_key {
+            return Err(EidConfigError::KeyMismatch);
+        }
+        let trust = load_trust_list(&dir.join("trust"))?;
+        Ok(Self { chain, key, trust })
+    }
+
+    /// The verified DV and terminal certificates.
+    pub fn chain(&self) -> &TerminalChain {
+        &self.chain
+    }
+
+    pub(crate) fn key(&self) -> &TerminalKey {
+        &self.key
+    }
+
+    pub(crate) fn trust(&self) -> &TrustList {
+        &self.trust
+    }
+
+    /// The card items this terminal's certificate chain allows reading: a
+    /// service asking for more cannot be served by this terminal.
+    pub fn granted_items(&self) -> Vec<CardItem> {
+        CardItem::ALL.into_iter().filter(|item| self.chain.effective_chat.allows(data_item(*item))).collect()
+    }
+}
+
+/// Every `*.der` file in `dir`, in name order, as the CSCA trust list.
+fn load_trust_list(dir: &Path) -> Result<TrustList, EidConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| EidConfigError::Read { path: dir.into(), source })?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|source| EidConfigError::Read { path: dir.into(), source })?.path();
+        if path.extension().is_some_and(|e| e == "der") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        return Err(EidConfigError::NoTrustAnchor(dir.into()));
+    }
+    let mut certificates = Vec::new();
+    for path in &paths {
+        let der = read(path)?;
+        // Parse each on its own so an error names the file.
+        TrustList::from_der_certificates([der.as_slice()])
+            .map_err(|source| EidConfigError::TrustAnchor { path: path.clone(), source })?;
+        certificates.push(der);
+    }
+    TrustList::from_der_certificates(certificates.iter().map(|c| c.as_slice()))
+        .map_err(|source| EidConfigError::TrustAnchor { path: dir.into(), source })
+}
+
+/// Today's date (UTC), for certificate validity (TR-03110-3 C.1.5 dates
+/// are calendar days).
+pub(crate) fn today() -> CvcDate {
+    let days = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
+    civil_date(days)
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01, counting in
+/// 400-year eras of 146 097 days that start on 1 March.
+fn civil_date(days: u64) -> CvcDate {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    CvcDate { year: u16::try_from(year).unwrap_or(u16::MAX), month: month as u8, day: day as u8 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_match_known_days() {
+        assert_eq!(civil_date(0), CvcDate { year: 1970, month: 1, day: 1 });
+        // 2000-02-29 is day 11 016; 2026-11-23 is day 20 780.
+        assert_eq!(civil_date(11_016), CvcDate { year: 2000, month: 2, day: 29 });
+        assert_eq!(civil_date(20_780), CvcDate { year: 2026, month: 11, day: 23 });
+        assert_eq!(civil_date(20_818), CvcDate { year: 2026, month: 12, day: 31 });
+        assert_eq!(civil_date(20_819), CvcDate { year: 2027, month: 1, day: 1 });
+    }
+
+    #[test]
+    fn a_missing_directory_is_a_read_error_naming_the_file() {
+        let err = EidConfig::load(Path::new("/nonexistent/eid")).unwrap_err();
+        assert!(matches!(&err, EidConfigError::Read { path, .. } if path.ends_with("terminal/cvca.cvcert")), "{err}");
+    }
+}

@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The citizen's flows on the German eID card, driven over any APDU
+//! transport: the one code path for the PC/SC reader and the simulated card.
+//!
+//! [`EidReader`] feeds the sans-I/O core of crate `eid` with responses from
+//! an [`ApduTransport`] and turns its results into what the session knows
+//! ([`session::CardData`], [`session::CardError`]). Reading the identity is
+//! (TR-03110-2 3, TR-03110-3 B.11):
+//!
+//! 1. read `EF.CardAccess` (SFI `1C`) and choose the PACE variant;
+//! 2. PACE with the PIN and a CHAT asking exactly for the service's items,
+//!    limited to what the terminal certificate grants (data minimisation,
+//!    TR-03110-4 2.2.3.2); a suspended PIN is resumed by PACE with the CAN
+//!    first and PACE with the PIN inside that channel (TR-03110-2 3.5.1);
+//! 3. Terminal Authentication with the configured chain and key;
+//! 4. read `EF.CardSecurity` (SFI `1D`) and check it against the CSCA trust
+//!    list (passive authentication);
+//! 5. Chip Authentication with the static key from that verified file, which
+//!    binds the data that follows to a card the issuing state signed;
+//! 6. select the eID application and read the data groups through the new
+//!    channel.
+//!
+//! The PIN goes only into the `eid` core's zeroizing `Password`; no error
+//! detail, log line or statistic carries a secret or personal data.
+
+use eid::apdu::{CommandApdu, ResponseApdu, Status};
+use eid::card_access::{CardAccess, ChipAuthenticationInfo, PaceInfo};
+use eid::chat::{Chat, DataItem};
+use eid::chip_auth::{self, CaError};
+use eid::crypto::OsRandomness;
+use eid::files::{self, ReadError, ReadNext};
+use eid::identity::{self as eid_identity, Place};
+use eid::pace::{self, PaceConfig, PaceError, PaceOutcome};
+use eid::passive_auth::{self, VerifiedCardSecurity};
+use eid::password::{Password, PasswordKind};
+use eid::pin_management::{self, PinManagementError};
+use eid::secure_messaging::{SecureMessaging, SmError};
+use eid::terminal_auth::{self, AckNext, EphemeralCaKey, TaConfig, TaError};
+use session::{Address, CardData, CardError, CardItem, Identity, Pin};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::eid_config::{EidConfig, today};
+
+/// Short file identifier of `EF.CardAccess` (TR-03110-3 A.1.2.1).
+const SFI_CARD_ACCESS: u8 = 0x1C;
+/// Short file identifier of `EF.CardSecurity` (TR-03110-3 A.1.2.2).
+const SFI_CARD_SECURITY: u8 = 0x1D;
+
+/// Why an APDU could not be exchanged. The card's own refusals are status
+/// words in a [`ResponseApdu`], not transport errors.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TransportError {
+    /// The card left the reader during the exchange.
+    #[error("the card was removed")]
+    CardRemoved,
+    /// No card is in the reader.
+    #[error("no card in the reader")]
+    NoCard,
+    /// The card was reset by someone else: everything it had set up is gone.
+    #[error("the card was reset during the operation")]
+    CardReset,
+    /// The reader (or the service behind it) is gone or failed.
+    #[error("the reader failed: {0}")]
+    Reader(String),
+    /// The answer was not a response APDU (e.g. shorter than a status word).
+    #[error("malformed response: {0}")]
+    Malformed(String),
+}
+
+/// Sends command APDUs to one card and returns its answers.
+///
+/// Implementations carry the command as it is (extended length or command
+/// chaining is theirs to choose) and report a vanished card or reader as a
+/// [`TransportError`] rather than hanging. Secure messaging happens above
+/// this seam, so a transport only ever sees protected bytes after PACE.
+pub trait ApduTransport {
+    /// Sends `command` and returns the card's response.
+    fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError>;
+}
+
+impl<T: ApduTransport + ?Sized> ApduTransport for &mut T {
+    fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
+        (**self).transmit(command)
+    }
+}
+
+/// Figures of the last operation, for the benchmark and maintainers' logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OperationStats {
+    /// Command APDUs handed to the transport (a command the transport splits
+    /// into a chain counts once).
+    pub apdus: usize,
+    /// Bytes of those commands and their responses as encoded on the wire
+    /// (after secure messaging), status words included.
+    pub apdu_bytes: usize,
+    /// Time spent in PACE (all runs of it, CAN included).
+    pub pace: Duration,
+    /// Time of the whole operation.
+    pub total: Duration,
+}
+
+/// The eID flows over one transport. See the module documentation.
+pub struct EidReader<T> {
+    transport: T,
+    config: Arc<EidConfig>,
+    stats: OperationStats,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for EidReader<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EidReader").field("transport", &self.transport).field("stats", &self.stats).finish()
+    }
+}
+
+/// An authenticated eID session: PACE, Terminal, passive and Chip
+/// Authentication done, the eID application selected. Items are read
+/// through the Chip Authentication channel.
+pub struct EidSession<'r, T> {
+    reader: &'r mut EidReader<T>,
+    channel: SecureMessaging,
+    identity: eid_identity::Identity,
+    started: Instant,
+}
+
+/// What went wrong in one PACE run: the card's refusal (to be interpreted
+/// with the password in mind) or a fault that ends the operation.
+enum PaceFailure {
+    Refused(PaceError),
+    Fault(CardError),
+}
+
+impl From<CardError> for PaceFailure {
+    fn from(e: CardError) -> Self {
+        Self::Fault(e)
+    }
+}
+
+impl From<PaceError> for PaceFailure {
+    fn from(e: PaceError) -> Self {
+        Self::Refused(e)
+    }
+}
+
+impl<T: ApduTransport> EidReader<T> {
+    /// Drives the card behind `transport` with the terminal's `config`.
+    /// The card should be freshly reset (no secure channel left over).
+    pub fn new(transport: T, config: Arc<EidConfig>) -> Self {
+        Self { transport, config, stats: OperationStats::default() }
+    }
+
+    /// The transport, e.g. to reset the card between operations.
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Gives the transport back.
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    /// Figures of the last operation (also of a failed one, up to the failure).
+    pub fn stats(&self) -> OperationStats {
+        self.stats
+    }
+
+    /// Reads exactly `items`: authenticates (see [`EidReader::authenticate`])
+    /// and reads each item's data group. An item the card does not hold
+    /// (e.g. no birth name) stays empty.
+    pub fn read(&mut self, pin: &Pin, can: Option<&Pin>, items: &[CardItem]) -> Result<CardData, CardError> {
+        let mut session = self.authenticate(pin, can, items)?;
+        for item in items {
+            session.read_item(*item)?;
+        }
+        Ok(session.finish())
+    }
+
+    /// Runs PACE (with CAN first if the PIN is suspended and `can` is
+    /// given), Terminal Authentication, passive authentication and Chip
+    /// Authentication, requesting read access to exactly `items`.
+    pub fn authenticate(
+        &mut self,
+        pin: &Pin,
+        can: Option<&Pin>,
+        items: &[CardItem],
+    ) -> Result<EidSession<'_, T>, CardError> {
+        let started = Instant::now();
+        self.stats = OperationStats::default();
+        let result = self.authenticate_inner(pin, can, items);
+        self.stats.total = started.elapsed();
+        let channel = result?;
+        Ok(EidSession { reader: self, channel, identity: eid_identity::Identity::default(), started })
+    }
+
+    fn authenticate_inner(
+        &mut self,
+        pin: &Pin,
+        can: Option<&Pin>,
+        items: &[CardItem],
+    ) -> Result<SecureMessaging, CardError> {
+        let wanted: Vec<DataItem> = items.iter().map(|i| data_item(*i)).collect();
+        let chat = Chat::for_data_items(&wanted).intersect(&self.config.chain().effective_chat);
+        if let Some(refused) = wanted.iter().find(|i| !chat.allows(**i)) {
+            return Err(CardError::TerminalRefused(format!(
+                "the terminal certificate does not grant reading data group {}",
+                refused.data_group()
+            )));
+        }
+        let (pace_info, ca_info) = self.card_access()?;
+        let password = password(Password::pin(pin.expose()))?;
+        let mut outcome = self.pace_with_pin(&pace_info, password, can, Some(chat))?;
+        tracing::debug!(car = ?outcome.car.as_deref().map(String::from_utf8_lossy), "PACE established");
+
+        let ephemeral = self.terminal_authentication(&mut outcome)?;
+        let card_security = self.card_security(&mut outcome.secure_messaging)?;
+        let mut channel =
+            self.chip_authentication(&mut outcome.secure_messaging, &ca_info, &card_security, ephemeral)?;
+        let response = self.send(Some(&mut channel), &files::select_eid_application())?;
+        if !response.sw.is_success() {
+            return Err(CardError::Unreadable(format!(
+                "selecting the eID application gave status {:04X}",
+                response.sw.0
+            )));
+        }
+        Ok(channel)
+    }
+
+    /// Replaces the PIN (or the 5-digit transport PIN) `current` by `new`:
+    /// PACE with `current` (after the CAN if suspended), then RESET RETRY
+    /// COUNTER with the new PIN (TR-03110-3 B.11.8).
+    pub fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError> {
+        self.timed(|reader| {
+            let command = pin_management::change_pin(new.expose()).map_err(|e| pin_management_error(&e))?;
+            let (pace_info, _) = reader.card_access()?;
+            let password = password(Password::pin(current.expose()))?;
+            let mut outcome = reader.pace_with_pin(&pace_info, password, can, None)?;
+            let response = reader.send(Some(&mut outcome.secure_messaging), &command)?;
+            pin_management::check_response(&response).map_err(|e| pin_management_error(&e))
+        })
+    }
+
+    /// Resets the PIN's retry counter after PACE with the PUK
+    /// (TR-03110-3 B.11.8, `00 2C 03 03`). The PIN itself is unchanged.
+    pub fn unblock_pin(&mut self, puk: &Pin) -> Result<(), CardError> {
+        self.timed(|reader| {
+            let (pace_info, _) = reader.card_access()?;
+            let password = password(Password::puk(puk.expose()))?;
+            let mut outcome = match reader.pace(None, &pace_info, password, None, false) {
+                Ok(outcome) => outcome,
+                Err(PaceFailure::Fault(e)) => return Err(e),
+                Err(PaceFailure::Refused(e)) => return Err(puk_refusal(&e)),
+            };
+            let response = reader.send(Some(&mut outcome.secure_messaging), &pin_management::unblock_pin())?;
+            pin_management::check_response(&response).map_err(|e| pin_management_error(&e))
+        })
+    }
+
+    fn timed<R>(&mut self, operation: impl FnOnce(&mut Self) -> Result<R, CardError>) -> Result<R, CardError> {
+        let started = Instant::now();
+        self.stats = OperationStats::default();
+        let result = operation(self);
+        self.stats.total = started.elapsed();
+        result
+    }
+
+    /// One exchange, through `channel` when one is open.
+    fn send(
+        &mut self,
+        channel: Option<&mut SecureMessaging>,
+        command: &CommandApdu,
+    ) -> Result<ResponseApdu, CardError> {
+        let Some(channel) = channel else {
+            return self.transmit(command);
+        };
+        let protected = channel.protect(command).map_err(|e| sm_error(&e))?;
+        let response = self.transmit(&protected)?;
+        match channel.unprotect(&response) {
+            Ok(plain) => Ok(plain),
+            // A card answering an ordinary error in plain has closed the
+            // channel; the status still tells what happened (ICAO 9303-11
+            // 9.8.6.1). SM errors (6987, 6988) end the operation.
+            Err(SmError::Unprotected(sw)) if !matches!(sw, 0x6987 | 0x6988) => Ok(ResponseApdu::new(Vec::new(), sw)),
+            Err(e) => Err(sm_error(&e)),
+        }
+    }
+
+    fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, CardError> {
+        let encoded_len = command.to_bytes().map(|b| Zeroizing::new(b).len()).unwrap_or_default();
+        let response = self.transport.transmit(command).map_err(transport_error)?;
+        self.stats.apdus += 1;
+        self.stats.apdu_bytes += encoded_len + response.data.len() + 2;
+        Ok(response)
+    }
+
+    /// Reads a whole elementary file by short file identifier.
+    fn read_file(
+        &mut self,
+        mut channel: Option<&mut SecureMessaging>,
+        sfi: u8,
+    ) -> Result<Result<Zeroizing<Vec<u8>>, ReadError>, CardError> {
+        let (mut state, mut command) = files::read_by_sfi(sfi);
+        loop {
+            let response = self.send(channel.as_deref_mut(), &command)?;
+            match state.handle(&response) {
+                Ok(ReadNext::More(next, next_command)) => {
+                    state = next;
+                    command = next_command;
+                }
+                Ok(ReadNext::Done(content)) => return Ok(Ok(content)),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+    }
+
+    /// `EF.CardAccess`: the PACE variant and the Chip Authentication info.
+    fn card_access(&mut self) -> Result<(PaceInfo, ChipAuthenticationInfo), CardError> {
+        let content =
+            self.read_file(None, SFI_CARD_ACCESS)?.map_err(|e| CardError::Unreadable(format!("EF.CardAccess: {e}")))?;
+        let access = CardAccess::parse(&content).map_err(|e| CardError::Unreadable(format!("EF.CardAccess: {e}")))?;
+        let pace_info = access
+            .select_pace()
+            .cloned()
+            .ok_or_else(|| CardError::Unreadable("the card offers no PACE variant this terminal implements".into()))?;
+        let ca_info = access
+            .chip_authentication_infos()
+            .find(|i| i.version == 2 && i.cipher.is_some())
+            .cloned()
+            .ok_or_else(|| CardError::Unreadable("the card offers no Chip Authentication version 2".into()))?;
+        Ok((pace_info, ca_info))
+    }
+
+    /// One PACE run, inside `channel` if given.
+    fn pace(
+        &mut self,
+        mut channel: Option<&mut SecureMessaging>,
+        info: &PaceInfo,
+        password: Password,
+        chat: Option<Chat>,
+        can_established: bool,
+    ) -> Result<PaceOutcome, PaceFailure> {
+        let started = Instant::now();
+        let mut rng = OsRandomness;
+        let result = (|| {
+            let config = PaceConfig { info: info.clone(), password, chat, can_established };
+            let (state, command) = pace::start(config)?;
+            let response = self.send(channel.as_deref_mut(), &command)?;
+            let (state, command) = state.handle(&response)?;
+            let response = self.send(channel.as_deref_mut(), &command)?;
+            let (state, command) = state.handle(&response, &mut rng)?;
+            let response = self.send(channel.as_deref_mut(), &command)?;
+            let (state, command) = state.handle(&response, &mut rng)?;
+            let response = self.send(channel.as_deref_mut(), &command)?;
+            let (state, command) = state.handle(&response)?;
+            let response = self.send(channel, &command)?;
+            Ok(state.handle(&response)?)
+        })();
+        self.stats.pace += started.elapsed();
+        result
+    }
+
+    /// PACE with the PIN; when the card says the PIN is suspended and a CAN
+    /// is given, PACE with the CAN first and the PIN inside that channel
+    /// (TR-03110-2 3.5.1).
+    fn pace_with_pin(
+        &mut self,
+        info: &PaceInfo,
+        pin: Password,
+        can: Option<&Pin>,
+        chat: Option<Chat>,
+    ) -> Result<PaceOutcome, CardError> {
+        let first_try = pin.clone();
+        match self.pace(None, info, first_try, chat, false) {
+            Ok(outcome) => return Ok(outcome),
+            Err(PaceFailure::Fault(e)) => return Err(e),
+            Err(PaceFailure::Refused(PaceError::PinSuspended)) => {}
+            Err(PaceFailure::Refused(e)) => return Err(self.pin_refusal(info, &e)),
+        }
+        let Some(can) = can else { return Err(CardError::PinSuspended) };
+        let can = password(Password::can(can.expose()))?;
+        let mut can_channel = match self.pace(None, info, can, None, false) {
+            Ok(outcome) => outcome.secure_messaging,
+            Err(PaceFailure::Fault(e)) => return Err(e),
+            Err(PaceFailure::Refused(PaceError::WrongPassword { .. } | PaceError::ChipTokenInvalid)) => {
+                return Err(CardError::WrongCan);
+            }
+            Err(PaceFailure::Refused(e)) => return Err(refusal(&e)),
+        };
+        match self.pace(Some(&mut can_channel), info, pin, chat, true) {
+            Ok(outcome) => Ok(outcome),
+            Err(PaceFailure::Fault(e)) => Err(e),
+            Err(PaceFailure::Refused(e)) => Err(self.pin_refusal(info, &e)),
+        }
+    }
+
+    /// What a refused PIN means for the citizen. A card that says only
+    /// `6300` is asked for its retry counter with a fresh MSE:Set AT, which
+    /// costs no attempt (TR-03110-3 B.8: the counter is reported on it).
+    fn pin_refusal(&mut self, info: &PaceInfo, error: &PaceError) -> CardError {
+        let left = match error {
+            PaceError::WrongPassword { retries_left: Some(n) } => *n,
+            PaceError::WrongPassword { retries_left: None } => match self.pin_retries(info) {
+                Ok(n) => n,
+                Err(e) => return e,
+            },
+            other => return refusal(other),
+        };
+        match left {
+            0 => CardError::PinBlocked,
+            1 => CardError::PinSuspended,
+            n => CardError::WrongPin { attempts_left: n },
+        }
+    }
+
+    /// The PIN's retry counter as MSE:Set AT reports it.
+    fn pin_retries(&mut self, info: &PaceInfo) -> Result<u8, CardError> {
+        // Protocol and password reference only: no PACE follows (TR-03110-3 B.1).
+        let mut data = eid::tlv::encode(0x80, &info.protocol.oid().0);
+        eid::tlv::encode_into(0x83, &[PasswordKind::Pin as u8], &mut data);
+        let response = self.transmit(&CommandApdu::new(0x00, 0x22, 0xC1, 0xA4).with_data(data))?;
+        match response.sw.meaning() {
+            Status::Success => Ok(3),
+            Status::RetriesLeft(n) => Ok(n),
+            Status::Blocked => Ok(0),
+            Status::Deactivated | Status::ReferenceDataNotUsable => Err(CardError::Deactivated),
+            _ => Err(CardError::Unreadable(format!("the card reported its PIN counter as {:04X}", response.sw.0))),
+        }
+    }
+
+    /// Terminal Authentication inside the PACE channel; returns the
+    /// ephemeral key the card now expects for Chip Authentication.
+    fn terminal_authentication(&mut self, outcome: &mut PaceOutcome) -> Result<EphemeralCaKey, CardError> {
+        let config = Arc::clone(&self.config);
+        let ta = TaConfig {
+            chain: config.chain(),
+            signer: config.key(),
+            chip_pace_public_key: &outcome.chip_ephemeral_public_key,
+            auxiliary_data: None,
+        };
+        let channel = &mut outcome.secure_messaging;
+        let (mut state, mut command) = terminal_auth::start(ta, &mut OsRandomness).map_err(|e| ta_error(&e))?;
+        let challenge = loop {
+            let response = self.send(Some(channel), &command)?;
+            match state.handle(&response).map_err(|e| ta_error(&e))? {
+                AckNext::More(next, next_command) => {
+                    state = next;
+                    command = next_command;
+                }
+                AckNext::Challenge(next, next_command) => {
+                    command = next_command;
+                    break next;
+                }
+            }
+        };
+        let response = self.send(Some(channel), &command)?;
+        let (state, command) = challenge.handle(&response, config.key()).map_err(|e| ta_error(&e))?;
+        let response = self.send(Some(channel), &command)?;
+        state.handle(&response).map_err(|e| ta_error(&e))
+    }
+
+    /// Reads `EF.CardSecurity` and checks its signature chain.
+    fn card_security(&mut self, channel: &mut SecureMessaging) -> Result<VerifiedCardSecurity, CardError> {
+        let content = self.read_file(Some(channel), SFI_CARD_SECURITY)?.map_err(|e| match e {
+            ReadError::AccessDenied => CardError::TerminalRefused(
+                "the card did not release EF.CardSecurity after Terminal Authentication".into(),
+            ),
+            other => CardError::Unreadable(format!("EF.CardSecurity: {other}")),
+        })?;
+        passive_auth::verify_card_security(&content, self.config.trust(), today())
+            .map_err(|e| CardError::NotGenuine(format!("passive authentication: {e}")))
+    }
+
+    /// Chip Authentication with the signed static key; returns the fresh channel.
+    fn chip_authentication(
+        &mut self,
+        channel: &mut SecureMessaging,
+        info: &ChipAuthenticationInfo,
+        card_security: &VerifiedCardSecurity,
+        ephemeral: EphemeralCaKey,
+    ) -> Result<SecureMessaging, CardError> {
+        let (state, command) = chip_auth::start_verified(info, card_security, ephemeral).map_err(|e| ca_error(&e))?;
+        let response = self.send(Some(channel), &command)?;
+        let (state, command) = state.handle(&response).map_err(|e| ca_error(&e))?;
+        let response = self.send(Some(channel), &command)?;
+        state.handle(&response).map_err(|e| ca_error(&e))
+    }
+}
+
+impl<T: ApduTransport> EidSession<'_, T> {
+    /// Reads one item's data group. A data group the card does not hold is
+    /// left empty; one the effective CHAT does not grant is refused by the
+    /// card and reported as [`CardError::TerminalRefused`].
+    pub fn read_item(&mut self, item: CardItem) -> Result<(), CardError> {
+        let data_item = data_item(item);
+        let result = self.reader.read_file(Some(&mut self.channel), data_item.short_file_id());
+        self.reader.stats.total = self.started.elapsed();
+        match result? {
+            Ok(content) => self
+                .identity
+                .add_data_group(data_item, &content)
+                .map_err(|e| CardError::Unreadable(format!("data group {}: {e}", data_item.data_group()))),
+            Err(ReadError::FileNotFound) => Ok(()),
+            Err(ReadError::AccessDenied) => Err(CardError::TerminalRefused(format!(
+                "the card refused reading data group {}: not granted by the CHAT",
+                data_item.data_group()
+            ))),
+            Err(e) => Err(CardError::Unreadable(format!("data group {}: {e}", data_item.data_group()))),
+        }
+    }
+
+    /// The items read so far.
+    pub fn finish(self) -> CardData {
+        self.reader.stats.total = self.started.elapsed();
+        CardData { identity: session_identity(&self.identity) }
+    }
+}
+
+/// The data group of a session item (TR-03110-4 Table 4).
+pub(crate) fn data_item(item: CardItem) -> DataItem {
+    match item {
+        CardItem::DocumentType => DataItem::DocumentType,
+        CardItem::IssuingState => DataItem::IssuingState,
+        CardItem::DateOfExpiry => DataItem::DateOfExpiry,
+        CardItem::GivenNames => DataItem::GivenNames,
+        CardItem::FamilyNames => DataItem::FamilyNames,
+        CardItem::ArtisticName => DataItem::ReligiousArtisticName,
+        CardItem::DateOfBirth => DataItem::DateOfBirth,
+        CardItem::PlaceOfBirth => DataItem::PlaceOfBirth,
+        CardItem::BirthName => DataItem::BirthName,
+        CardItem::PlaceOfResidence => DataItem::PlaceOfResidence,
+    }
+}
+
+/// `YYYYMMDD`, unknown parts as spaces (TR-03127 dates).
+fn card_date(date: &eid_identity::PartialDate) -> String {
+    let year = date.year.map_or_else(|| "    ".to_owned(), |y| format!("{y:04}"));
+    let month = date.month.map_or_else(|| "  ".to_owned(), |m| format!("{m:02}"));
+    let day = date.day.map_or_else(|| "  ".to_owned(), |d| format!("{d:02}"));
+    format!("{year}{month}{day}")
+}
+
+fn place_text(place: &Place) -> String {
+    match place {
+        Place::Structured(address) => address.city.clone(),
+        Place::FreeText(text) | Place::NoPlaceInfo(text) => text.clone(),
+    }
+}
+
+fn residence(place: &Place) -> Address {
+    match place {
+        Place::Structured(a) => Address {
+            street: a.street.clone().unwrap_or_default(),
+            postal_code: a.zipcode.clone().unwrap_or_default(),
+            city: a.city.clone(),
+            country: a.country.clone(),
+        },
+        // Free text (or "no place of residence in Germany") has no fields:
+        // it is shown whole, in the street line.
+        Place::FreeText(text) | Place::NoPlaceInfo(text) => {
+            Address { street: text.clone(), postal_code: String::new(), city: String::new(), country: String::new() }
+        }
+    }
+}
+
+fn session_identity(card: &eid_identity::Identity) -> Identity {
+    Identity {
+        document_type: card.document_type.clone(),
+        issuing_state: card.issuing_state.clone(),
+        date_of_expiry: card.date_of_expiry.as_ref().map(card_date),
+        given_names: card.given_names.clone(),
+        family_names: card.family_names.clone(),
+        artistic_name: card.religious_artistic_name.clone(),
+        date_of_birth: card.date_of_birth.as_ref().map(card_date),
+        place_of_birth: card.place_of_birth.as_ref().map(place_text),
+        birth_name: card.birth_name.clone(),
+        place_of_residence: card.place_of_residence.as_ref().map(residence),
+    }
+}
+
+/// A secret of the wrong shape never reaches the card (and costs no
+/// attempt). The session's PIN pad enforces the lengths, so this is a
+/// caller's mistake, reported without the digits.
+fn password(result: Result<Password, eid::password::PasswordError>) -> Result<Password, CardError> {
+    result.map_err(|e| CardError::Unreadable(format!("secret of the wrong shape, the card was not asked: {e}")))
+}
+
+fn transport_error(e: TransportError) -> CardError {
+    match e {
+        TransportError::CardRemoved => CardError::CardRemoved,
+        TransportError::NoCard => CardError::NoCard,
+        TransportError::CardReset => CardError::Unreadable("the card was reset during the operation".into()),
+        TransportError::Reader(detail) => CardError::Reader(detail),
+        TransportError::Malformed(detail) => CardError::Unreadable(detail),
+    }
+}
+
+fn sm_error(e: &SmError) -> CardError {
+    CardError::Unreadable(format!("secure messaging: {e}"))
+}
+
+/// A PACE refusal that does not depend on which password was used.
+fn refusal(e: &PaceError) -> CardError {
+    match e {
+        PaceError::PinSuspended => CardError::PinSuspended,
+        PaceError::Blocked(PasswordKind::Puk) => CardError::WrongPuk,
+        PaceError::Blocked(_) => CardError::PinBlocked,
+        PaceError::Deactivated => CardError::Deactivated,
+        PaceError::ConditionsNotSatisfied => {
+            CardError::TerminalRefused("the card refused the PACE request (conditions of use not satisfied)".into())
+        }
+        PaceError::ChipTokenInvalid | PaceError::ReflectedKey | PaceError::Crypto(_) => {
+            CardError::NotGenuine(format!("PACE: {e}"))
+        }
+        other => CardError::Unreadable(format!("PACE: {other}")),
+    }
+}
+
+fn puk_refusal(e: &PaceError) -> CardError {
+    match e {
+        PaceError::WrongPassword { .. } => CardError::WrongPuk,
+        other => refusal(other),
+    }
+}
+
+fn ta_error(e: &TaError) -> CardError {
+    match e {
+        TaError::UnknownAuthority(_) | TaError::CertificateRejected { .. } | TaError::SignatureRejected(_) => {
+            CardError::TerminalRefused(e.to_string())
+        }
+        other => CardError::Unreadable(format!("Terminal Authentication: {other}")),
+    }
+}
+
+fn ca_error(e: &CaError) -> CardError {
+    CardError::NotGenuine(format!("Chip Authentication: {e}"))
+}
+
+fn pin_management_error(e: &PinManagementError) -> CardError {
+    match e {
+        PinManagementError::InvalidNewPin(_) => CardError::Unreadable("the new PIN must be six digits".into()),
+        PinManagementError::Deactivated => CardError::Deactivated,
+        other => CardError::Unreadable(format!("PIN management: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_keep_unknown_parts_as_spaces() {
+        let full = eid_identity::PartialDate { year: Some(1964), month: Some(8), day: Some(12) };
+        assert_eq!(card_date(&full), "19640812");
+        let year_only = eid_identity::PartialDate { year: Some(1964), month: None, day: None };
+        assert_eq!(card_date(&year_only), "1964    ");
+    }
+
+    #[test]
+    fn structured_residence_keeps_every_field() {
+        let place = Place::Structured(eid_identity::Address {
+            street: Some("Heidestraße 17".into()),
+            city: "Köln".into(),
+            state: None,
+            country: "D".into(),
+            zipcode: Some("51147".into()),
+        });
+        let address = residence(&place);
+        assert_eq!((address.street.as_str(), address.postal_code.as_str()), ("Heidestraße 17", "51147"));
+        assert_eq!((address.city.as_str(), address.country.as_str()), ("Köln", "D"));
+    }
+
+    #[test]
+    fn every_card_item_maps_to_its_data_group() {
+        for item in CardItem::ALL {
+            assert_eq!(data_item(item).data_group(), item.data_group());
+        }
+    }
+}

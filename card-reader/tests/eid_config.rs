@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Loading the terminal's eID configuration from the layout that
+//! `eid-sim-card`'s personalisation (made with `cvc-create` and `openssl`)
+//! writes, and refusing inconsistent ones with an error naming the problem.
+
+use card_reader::{EidConfig, EidConfigError};
+use eid_sim_card::personalise::{foreign_terminal_chain, personalise};
+use session::CardItem;
+use std::path::Path;
+
+fn personalised() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    personalise(dir.path()).unwrap();
+    dir
+}
+
+fn replace(dir: &Path, file: &str, from: &Path) {
+    std::fs::copy(from.join(file), dir.join("terminal").join(file)).unwrap();
+}
+
+#[test]
+fn a_personalised_terminal_loads_and_may_read_every_item() {
+    let dir = personalised();
+    let config = EidConfig::load(dir.path()).unwrap();
+    assert_eq!(config.granted_items(), CardItem::ALL.to_vec());
+    assert_eq!(config.chain().terminal.car, config.chain().dv.chr);
+}
+
+#[test]
+fn a_private_key_of_another_terminal_is_refused() {
+    let dir = personalised();
+    let foreign = tempfile::tempdir().unwrap();
+    foreign_terminal_chain(foreign.path()).unwrap();
+    replace(dir.path(), "terminal.pkcs8", foreign.path());
+    assert!(matches!(EidConfig::load(dir.path()), Err(EidConfigError::KeyMismatch)));
+}
+
+#[test]
+fn a_dv_certificate_of_another_cvca_breaks_the_chain() {
+    let dir = personalised();
+    let foreign = tempfile::tempdir().unwrap();
+    foreign_terminal_chain(foreign.path()).unwrap();
+    replace(dir.path(), "dv.cvcert", foreign.path());
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(matches!(err, EidConfigError::Chain(_)), "{err}");
+}
+
+#[test]
+fn a_missing_or_broken_trust_list_is_refused_naming_the_place() {
+    let dir = personalised();
+    std::fs::write(dir.path().join("trust/csca.der"), b"not a certificate").unwrap();
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(matches!(&err, EidConfigError::TrustAnchor { path, .. } if path.ends_with("trust/csca.der")), "{err}");
+    std::fs::remove_file(dir.path().join("trust/csca.der")).unwrap();
+    assert!(matches!(EidConfig::load(dir.path()), Err(EidConfigError::NoTrustAnchor(_))));
+}
+
+#[test]
+fn a_certificate_file_that_is_not_a_cv_certificate_is_named() {
+    let dir = personalised();
+    std::fs::write(dir.path().join("terminal/terminal.cvcert"), [0x7F, 0x21, 0x05, 0x00]).unwrap();
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(matches!(&err, EidConfigError::Certificate { path, .. } if path.ends_with("terminal.cvcert")), "{err}");
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `EidReader` against the OpenPACE-based simulated card in-process, with
+//! faults injected into the card's answers: every malformed answer becomes a
+//! typed error, never a panic, and a card whose signed data was altered is
+//! not trusted.
+
+use card_reader::{ApduTransport, EidConfig, EidReader, TransportError};
+use eid::apdu::{CommandApdu, ResponseApdu};
+use eid_sim_card::personalise::personalise;
+use eid_sim_card::{CardHolder, Secrets, SimCard};
+use session::{CardError, CardItem, Pin};
+use std::path::Path;
+use std::sync::Arc;
+
+fn pin(digits: &str) -> Pin {
+    let mut pin = Pin::default();
+    digits.chars().for_each(|d| pin.push(d));
+    pin
+}
+
+/// How a test alters the card's answer to the `n`-th command (0-based).
+type Fault = Box<dyn FnMut(usize, &CommandApdu, Vec<u8>) -> Vec<u8>>;
+
+/// The simulated card, reached directly, with a fault injector in between.
+struct FaultyLine {
+    card: SimCard,
+    sent: usize,
+    fault: Fault,
+}
+
+impl ApduTransport for FaultyLine {
+    fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
+        let bytes = command.to_bytes().map_err(|e| TransportError::Malformed(e.to_string()))?;
+        let answer = (self.fault)(self.sent, command, self.card.transmit(&bytes));
+        self.sent += 1;
+        ResponseApdu::from_bytes(&answer).map_err(|e| TransportError::Malformed(e.to_string()))
+    }
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    config: Arc<EidConfig>,
+    card: SimCard,
+}
+
+fn setup_with(tamper: impl FnOnce(&Path)) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    personalise(dir.path()).unwrap();
+    tamper(&dir.path().join("card"));
+    let config = Arc::new(EidConfig::load(dir.path()).unwrap());
+    let secrets = Secrets { pin: "123456".into(), can: "500540".into(), puk: "9876543210".into() };
+    let card = SimCard::new(&dir.path().join("card"), CardHolder::erika(), secrets).unwrap();
+    Setup { _dir: dir, config, card }
+}
+
+fn setup() -> Setup {
+    setup_with(|_| {})
+}
+
+fn reader(setup: Setup, fault: impl FnMut(usize, &CommandApdu, Vec<u8>) -> Vec<u8> + 'static) -> EidReader<FaultyLine> {
+    EidReader::new(FaultyLine { card: setup.card, sent: 0, fault: Box::new(fault) }, setup.config)
+}
+
+const ITEMS: [CardItem; 2] = [CardItem::GivenNames, CardItem::PlaceOfResidence];
+
+fn unreadable(result: Result<impl std::fmt::Debug, CardError>, expected: &str) {
+    match result {
+        Err(CardError::Unreadable(detail)) => assert!(detail.contains(expected), "{detail:?} lacks {expected:?}"),
+        other => panic!("expected Unreadable({expected}), got {other:?}"),
+    }
+}
+
+#[test]
+fn an_untouched_line_reads_the_identity() {
+    let mut reader = reader(setup(), |_, _, answer| answer);
+    let data = reader.read(&pin("123456"), None, &ITEMS).unwrap();
+    assert_eq!(data.identity.given_names.as_deref(), Some("Erika Jürgen"));
+    assert_eq!(data.identity.place_of_residence.as_ref().unwrap().city, "Köln");
+    let stats = reader.stats();
+    assert!(stats.apdus >= 17 + ITEMS.len(), "{stats:?}");
+    assert!(stats.pace < stats.total, "{stats:?}");
+}
+
+#[test]
+fn a_response_shorter_than_a_status_word_is_a_typed_error() {
+    let mut reader = reader(setup(), |n, _, answer| if n == 2 { vec![0x90] } else { answer });
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), "status word");
+}
+
+#[test]
+fn a_wrong_status_word_during_pace_is_a_typed_error() {
+    // Command 1 is PACE's MSE:Set AT (after the EF.CardAccess read).
+    let mut reader = reader(setup(), |n, _, answer| if n == 1 { vec![0x6A, 0x80] } else { answer });
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), "6A80");
+}
+
+#[test]
+fn a_bad_tlv_length_in_a_pace_answer_is_a_typed_error() {
+    let mut reader = reader(setup(), |n, _, mut answer| {
+        if n == 2 {
+            // 7C len 80 len ...: announce more bytes than there are.
+            answer[1] = 0x7F;
+        }
+        answer
+    });
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), "TLV");
+}
+
+#[test]
+fn a_truncated_ef_card_access_is_a_typed_error() {
+    let mut reader = reader(setup(), |n, _, answer| {
+        // The card claims the file ends (6282) twelve bytes early.
+        if n == 0 { [&answer[..answer.len() - 12], &[0x62, 0x82]].concat() } else { answer }
+    });
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), "EF.CardAccess");
+}
+
+/// The first command after PACE is protected; its answer's MAC is the last
+/// 8 bytes before the status word.
+fn flip_mac_of_answer(target: usize) -> impl FnMut(usize, &CommandApdu, Vec<u8>) -> Vec<u8> {
+    move |n, _, mut answer| {
+        if n == target {
+            let at = answer.len() - 3;
+            answer[at] ^= 0x01;
+        }
+        answer
+    }
+}
+
+#[test]
+fn a_bad_mac_on_a_protected_answer_is_a_typed_error() {
+    // 0: EF.CardAccess, 1-5: PACE, 6: MSE:Set DST of TA, the first protected command.
+    let mut reader = reader(setup(), flip_mac_of_answer(6));
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), "MAC");
+}
+
+#[test]
+fn a_replayed_answer_with_the_wrong_send_sequence_counter_is_a_typed_error() {
+    let mut previous = Vec::new();
+    let mut reader = reader(setup(), move |n, _, answer| {
+        // Answer command 7 with the (valid, but older) answer to command 6.
+        let replay = if n == 7 { previous.clone() } else { answer.clone() };
+        previous = answer;
+        replay
+    });
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), "MAC");
+}
+
+#[test]
+fn a_card_whose_signed_security_object_was_altered_is_not_genuine() {
+    let setup = setup_with(|card_dir| {
+        let path = card_dir.join("card_security.der");
+        let mut der = std::fs::read(&path).unwrap();
+        // Alter the PACEInfo inside the signed SecurityInfos (id-PACE = 0.4.0.127.0.7.2.2.4).
+        let pace = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04];
+        let at = der.windows(pace.len()).position(|w| w == pace).unwrap() + pace.len() + 1;
+        der[at] ^= 0x01;
+        std::fs::write(&path, der).unwrap();
+    });
+    let mut reader = reader(setup, |_, _, answer| answer);
+    let err = reader.read(&pin("123456"), None, &ITEMS).unwrap_err();
+    assert!(matches!(&err, CardError::NotGenuine(detail) if detail.contains("passive authentication")), "{err:?}");
+}
+
+#[test]
+fn a_data_group_the_chat_did_not_grant_is_refused_by_the_card() {
+    let mut reader = reader(setup(), |_, _, answer| answer);
+    let mut session = reader.authenticate(&pin("123456"), None, &[CardItem::GivenNames]).unwrap();
+    session.read_item(CardItem::GivenNames).unwrap();
+    let err = session.read_item(CardItem::DateOfBirth).unwrap_err();
+    assert!(matches!(&err, CardError::TerminalRefused(detail) if detail.contains("data group 8")), "{err:?}");
+}
+
+#[test]
+fn no_error_detail_carries_the_pin() {
+    let mut reader = reader(setup(), |_, _, answer| answer);
+    for attempt in ["482913", "482913"] {
+        let err = reader.read(&pin(attempt), None, &ITEMS).unwrap_err();
+        assert!(!format!("{err:?} {err}").contains(attempt), "{err:?}");
+    }
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `kiosk run`: the terminal on real hardware, as the appliance image starts
+//! it. The ID card goes through pcscd, the receipt to the serial printer, and
+//! requests to the configured FIT-Connect portal through the on-disk queue in
+//! the state directory.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use portal::FitConnectPortal;
+use portal::fitconnect::FitConnectConfig;
+use portal::tls::TlsMaterial;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `appliance.toml`: the hardware and the portal.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Appliance {
+    reader: ReaderSettings,
+    printer: PrinterSettings,
+    portal: PortalSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ReaderSettings {
+    name: String,
+    eid_dir: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct PrinterSettings {
+    device: PathBuf,
+    baud: u32,
+    /// Whether the printer draws QR codes itself (`GS ( k`).
+    #[serde(default)]
+    native_qr: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct PortalSettings {
+    api_url: String,
+    token_url: String,
+    client_id: String,
+    client_secret_file: PathBuf,
+    ca_file: PathBuf,
+    client_certificate_file: PathBuf,
+    client_key_file: PathBuf,
+}
+
+impl Appliance {
+    /// Reads `appliance.toml` from the configuration directory.
+    pub fn load(config_dir: &Path) -> Result<Appliance> {
+        let path = config_dir.join("appliance.toml");
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+    }
+}
+
+/// Where the terminal keeps its state: systemd's `StateDirectory=`, else
+/// `/var/lib/kiosk`.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("STATE_DIRECTORY")
+        .map(PathBuf::from)
+        .and_then(|dirs| dirs.to_str().and_then(|s| s.split(':').next()).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/var/lib/kiosk"))
+}
+
+/// The portal client: credentials from the provisioned files, destinations
+/// from the catalogue, the queue in `state_dir`. It needs no network to
+/// start; requests wait in the queue while the portal cannot be reached.
+pub fn portal(appliance: &Appliance, config: &Config, state_dir: &Path) -> Result<FitConnectPortal> {
+    let p = &appliance.portal;
+    let read = |path: &Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+    let tls = TlsMaterial {
+        ca_pem: read(&p.ca_file)?,
+        client_cert_pem: read(&p.client_certificate_file)?,
+        client_key_pem: zeroize::Zeroizing::new(read(&p.client_key_file)?),
+    };
+    let secret = zeroize::Zeroizing::new(
+        String::from_utf8(read(&p.client_secret_file)?).context("the client secret is not text")?,
+    );
+    let mut portal_config = FitConnectConfig::new(
+        p.api_url.clone(),
+        p.token_url.clone(),
+        p.client_id.clone(),
+        secret.trim().to_owned(),
+        tls,
+        state_dir.join("queue.sqlite"),
+    );
+    portal_config.destinations = config
+        .catalogue
+        .services()
+        .iter()
+        .filter_map(|s| s.authority.as_ref().map(|a| (s.id.clone(), a.destination.clone())))
+        .collect();
+    FitConnectPortal::start(portal_config).context("cannot start the portal client")
+}
+
+/// The PC/SC reader with this terminal's eID authorisation.
+pub fn reader(appliance: &Appliance) -> Result<Box<dyn card_reader::CardReader>> {
+    let settings = &appliance.reader;
+    let eid = Arc::new(card_reader::EidConfig::load(&settings.eid_dir).with_context(|| {
+        format!("cannot load the terminal's eID authorisation from {}", settings.eid_dir.display())
+    })?);
+    let reader = if settings.name.is_empty() {
+        reader_pcsc::PcscReader::any(eid)
+    } else {
+        reader_pcsc::PcscReader::named(&settings.name, eid)
+    };
+    Ok(Box::new(reader))
+}
+
+/// The receipt printer on its serial line, for the configured paper.
+pub fn printer(appliance: &Appliance, config: &Config) -> Box<dyn printer::ReceiptPrinter> {
+    let settings = &appliance.printer;
+    let profile = printer::PrinterProfile {
+        native_qr: settings.native_qr,
+        ..printer::PrinterProfile::raster(config.terminal.paper())
+    };
+    Box::new(printer::SerialPrinter::new(printer::SerialConfig::new(settings.device.clone(), settings.baud, profile)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_appliance_configuration_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let appliance = Appliance::load(&dir).unwrap();
+        assert_eq!(appliance.printer.baud, 115_200);
+        assert!(appliance.portal.api_url.starts_with("https://"));
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_the_file_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("appliance.toml"), "[reader]\nname = \"\"\neid-dir = \"/x\"\nspeed = 1\n")
+            .unwrap();
+        let error = format!("{:#}", Appliance::load(dir.path()).unwrap_err());
+        assert!(error.contains("appliance.toml is not valid"), "{error}");
+    }
+}

@@ -4,8 +4,7 @@
 use session::{
     Address, CardData, CardError, CardItem, Catalogue, Delivered, Effect, Event, IdentifyStep, Identity, Lang, Millis,
     Notice, PinStep, PinTask, PrintState, RequestState, Screen, Session, Slot, SlotKind, StatusOutcome, SubmitFailure,
-    Timeouts,
-    TrackingNumber, TransparencyEntry, WipeReason,
+    Timeouts, TrackingNumber, TransparencyEntry, WipeReason,
 };
 
 const TIMEOUTS: Timeouts = Timeouts { idle_ms: 60_000, warning_ms: 20_000, take_card_ms: 30_000, notice_ms: 10_000 };

@@ -20,6 +20,11 @@ packages=(
     python3 python3-jwcrypto
     # Checks the systemd units offline.
     systemd
+    # The appliance image: root file system, read-only squashfs with dm-verity,
+    # GPT disk, GRUB for the A/B slots, RAUC bundles; and its boot tests in a
+    # container and in QEMU with UEFI firmware.
+    mmdebstrap squashfs-tools cryptsetup-bin genimage rauc grub-efi-amd64-bin grub-common
+    dosfstools mtools e2fsprogs fdisk binutils qemu-system-x86 ovmf systemd-container procps util-linux
 )
 
 missing=()

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Runs the whole test suite: formatting, lints, unit and integration tests of
-# every crate, the system tests, and the offline checks of the systemd units.
+# every crate, the system tests, the offline checks of the systemd units, and
+# the appliance image: built, then boot-tested in a container and in QEMU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
@@ -17,3 +18,5 @@ echo "== cargo test"
 cargo test --workspace --locked
 echo "== systemd units"
 systemd/check.sh
+echo "== appliance image"
+KIOSK_BIN=target/debug/kiosk image/test.sh

@@ -44,7 +44,7 @@ struct PrinterSettings {
 struct PortalSettings {
     api_url: String,
     token_url: String,
-    client_id: String,
+    client_id_file: PathBuf,
     client_secret_file: PathBuf,
     ca_file: PathBuf,
     client_certificate_file: PathBuf,
@@ -80,13 +80,14 @@ pub fn portal(appliance: &Appliance, config: &Config, state_dir: &Path) -> Resul
         client_cert_pem: read(&p.client_certificate_file)?,
         client_key_pem: zeroize::Zeroizing::new(read(&p.client_key_file)?),
     };
+    let client_id = String::from_utf8(read(&p.client_id_file)?).context("the client id is not text")?;
     let secret = zeroize::Zeroizing::new(
         String::from_utf8(read(&p.client_secret_file)?).context("the client secret is not text")?,
     );
     let mut portal_config = FitConnectConfig::new(
         p.api_url.clone(),
         p.token_url.clone(),
-        p.client_id.clone(),
+        client_id.trim().to_owned(),
         secret.trim().to_owned(),
         tls,
         state_dir.join("queue.sqlite"),

@@ -230,18 +230,48 @@ fn demo(args: DemoArgs) -> Result<()> {
     }
 }
 
+/// The appliance. A terminal that is not set up completely (not enrolled,
+/// no eID authorisation, a broken configuration) still comes up: it says
+/// "out of service" on its screen, tells maintainers why in the journal, and
+/// reports ready to systemd, so that it is not restarted in a loop and an
+/// update is not rolled back for a missing file. Without a display (a
+/// container) it renders into memory.
 fn run(args: &RunArgs) -> Result<()> {
-    let config = config::Config::load(Some(&args.config))?;
-    let appliance = appliance::Appliance::load(&args.config)?;
+    let screen = if Path::new(DRM_DEVICE).exists() {
+        None
+    } else {
+        tracing::warn!(device = DRM_DEVICE, "no display; rendering into memory");
+        Some(headless::Screen::install()?)
+    };
+    let app = App::new().context("cannot create the kiosk UI")?;
+    let kiosk = match appliance_kiosk(app.clone_strong(), &args.config) {
+        Ok(kiosk) => Some(kiosk),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "out of service: the terminal is not set up completely");
+            app.global::<Api>().set_out_of_service(true);
+            None
+        }
+    };
+    match screen {
+        Some(screen) => serve_headless(&app, kiosk.as_ref(), screen),
+        None => serve(&app, kiosk.as_ref()),
+    }
+}
+
+/// The display the appliance draws on (DRM/KMS).
+const DRM_DEVICE: &str = "/dev/dri/card0";
+
+fn appliance_kiosk(app: App, config_dir: &Path) -> Result<Rc<std::cell::RefCell<Kiosk>>> {
+    let config = config::Config::load(Some(config_dir))?;
+    app.global::<Api>().set_municipality(config.terminal.municipality.as_str().into());
+    let appliance = appliance::Appliance::load(config_dir)?;
     let state = appliance::state_dir();
-    tracing::info!(config = %args.config.display(), state = %state.display(), "starting the terminal");
+    tracing::info!(config = %config_dir.display(), state = %state.display(), "starting the terminal");
+    let reader = appliance::reader(&appliance)?;
     let portal = Arc::new(appliance::portal(&appliance, &config, &state)?);
     let printer = appliance::printer(&appliance, &config);
-    let reader = appliance::reader(&appliance)?;
     let hardware = Hardware::start(reader, portal, printer)?;
-    let app = App::new().context("cannot create the kiosk UI")?;
-    let kiosk = Kiosk::new(app, config, hardware, None);
-    interactive(&kiosk)
+    Ok(Kiosk::new(app, config, hardware, None))
 }
 
 /// A kiosk with the simulated card, portal and printer. The printer puts its
@@ -285,16 +315,24 @@ fn hold(kiosk: &Rc<std::cell::RefCell<Kiosk>>) {
 /// ready once the first frame is on the screen and feeds the watchdog from
 /// the UI loop, so that a hung UI gets restarted.
 fn interactive(kiosk: &Rc<std::cell::RefCell<Kiosk>>) -> Result<()> {
+    let app = kiosk.borrow().app.clone_strong();
+    serve(&app, Some(kiosk))
+}
+
+/// Runs `app` (and `kiosk`, if there is one) in Slint's event loop.
+fn serve(app: &App, kiosk: Option<&Rc<std::cell::RefCell<Kiosk>>>) -> Result<()> {
     let timer = slint::Timer::default();
-    let weak = Rc::downgrade(kiosk);
-    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(50), move || {
-        if let Some(kiosk) = weak.upgrade()
-            && let Ok(mut kiosk) = kiosk.try_borrow_mut()
-        {
-            kiosk.pump();
-            kiosk.tick();
-        }
-    });
+    if let Some(kiosk) = kiosk {
+        let weak = Rc::downgrade(kiosk);
+        timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(50), move || {
+            if let Some(kiosk) = weak.upgrade()
+                && let Ok(mut kiosk) = kiosk.try_borrow_mut()
+            {
+                kiosk.pump();
+                kiosk.tick();
+            }
+        });
+    }
     let manager = Rc::new(service_manager::ServiceManager::from_env());
     let watchdog = slint::Timer::default();
     if let Some(interval) = manager.watchdog_interval() {
@@ -310,8 +348,41 @@ fn interactive(kiosk: &Rc<std::cell::RefCell<Kiosk>>) -> Result<()> {
             tracing::info!("kiosk ready");
         });
     });
-    let app = kiosk.borrow().app.clone_strong();
     app.window().set_fullscreen(true);
     app.run().context("the UI stopped")?;
     Ok(())
+}
+
+/// Like [`serve`], without a display: frames are rendered into memory.
+fn serve_headless(
+    app: &App,
+    kiosk: Option<&Rc<std::cell::RefCell<Kiosk>>>,
+    mut screen: headless::Screen,
+) -> Result<()> {
+    let manager = service_manager::ServiceManager::from_env();
+    app.show().context("cannot show the kiosk UI")?;
+    screen.render();
+    manager.ready();
+    tracing::info!("kiosk ready");
+    let mut fed = std::time::Instant::now();
+    let mut drawn = std::time::Instant::now();
+    loop {
+        if let Some(kiosk) = kiosk {
+            let mut kiosk = kiosk.borrow_mut();
+            kiosk.pump();
+            kiosk.tick();
+        }
+        // Nobody looks at these frames: one a second shows the loop is alive.
+        if drawn.elapsed() >= std::time::Duration::from_secs(1) {
+            screen.render();
+            drawn = std::time::Instant::now();
+        }
+        if let Some(interval) = manager.watchdog_interval()
+            && fed.elapsed() >= interval
+        {
+            manager.watchdog();
+            fed = std::time::Instant::now();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Builds the appliance: a Debian 12 root file system with the kiosk, packed
+# as a read-only squashfs with a dm-verity hash tree, a GPT disk image with
+# an EFI system partition, two A/B root slots and a data partition, and a
+# signed RAUC bundle of the same root. See image/README.md for the layout.
+#
+# Environment:
+#   KIOSK_BIN        the kiosk binary to install (default target/debug/kiosk)
+#   IMAGE_BUILD_DIR  where everything goes (default target/image); emptied
+#                    first, nothing is reused between runs
+#   IMAGE_KEY_DIR    a directory with RAUC signing material (ca.pem,
+#                    signer.pem, signer.key) to use instead of throw-away
+#                    keys generated into the build directory
+# Run as root on Debian 12 (mmdebstrap --mode=root needs it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+here=image
+# shellcheck source=image/lib/common.sh
+. "$here/lib/common.sh"
+
+KIOSK_BIN=${KIOSK_BIN:-target/debug/kiosk}
+BUILD=$(realpath -m "${IMAGE_BUILD_DIR:-target/image}")
+[ -x "$KIOSK_BIN" ] || die "no kiosk binary at $KIOSK_BIN (cargo build -p kiosk, or set KIOSK_BIN)"
+[ "$(id -u)" = 0 ] || die "run as root (mmdebstrap --mode=root, chroot)"
+
+# Partition sizes. A root slot holds the squashfs (about 110 MiB today) with
+# room to grow; the hash tree of a 4 KiB-block SHA-256 verity device is
+# about 1/127 of the data (veritysetup(8)), so 8 MiB covers 1 GiB of root.
+ROOT_SLOT_MIB=384
+VERITY_SLOT_MIB=8
+ESP_MIB=32
+DATA_MIB=256
+
+start=$(now)
+rm -rf "$BUILD"
+mkdir -p "$BUILD"
+: >"$BUILD/figures.env"
+root="$BUILD/rootfs"
+
+# --- 1. Root file system ----------------------------------------------------
+# The packages: the kernel and systemd, dm-verity for the initramfs, pcscd
+# with the CCID driver for real readers, RAUC with its D-Bus service, GRUB's
+# environment tool (RAUC's grub backend writes grubenv with grub-editenv),
+# fonts with Latin, Cyrillic and Arabic glyphs (DejaVu), and exactly the
+# libraries the kiosk binary links (ldd, mapped to packages with dpkg -S on
+# this Debian 12 host, which has the same package names as the image).
+package_of() {
+	# dpkg knows a library by the path its package ships (/lib/... on a
+	# merged-/usr system), which may be the symlink ldd names or its target.
+	dpkg -S "$1" 2>/dev/null || dpkg -S "$(realpath "$1")" 2>/dev/null ||
+		die "no Debian package ships $1, which the kiosk links"
+}
+kiosk_libs=$(ldd "$KIOSK_BIN" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+	while read -r lib; do package_of "$lib"; done | cut -d: -f1 | sort -u | paste -sd,)
+packages="linux-image-amd64,systemd,systemd-sysv,udev,dbus,kmod,initramfs-tools,cryptsetup-bin"
+packages+=",pcscd,libccid,libpcsclite1,rauc,rauc-service,grub-common,fonts-dejavu-core"
+packages+=",$kiosk_libs"
+log "packages: $packages"
+
+# Files dpkg never unpacks (dpkg(1), --path-exclude): documentation, and the
+# kernel modules a kiosk terminal has no use for (sound, cameras and TV,
+# wireless, Bluetooth, InfiniBand, staging drivers, network and cluster
+# file systems, the discrete GPUs' huge drivers; Intel graphics, storage,
+# USB, HID and wired Ethernet stay). This halves the root's size.
+excludes=(
+	'/usr/share/doc/*' '/usr/share/man/*' '/usr/share/info/*' '/usr/share/locale/*'
+	'/usr/share/lintian/*' '/usr/share/bug/*'
+)
+for m in sound drivers/media drivers/net/wireless drivers/bluetooth net/bluetooth \
+	net/wireless net/mac80211 drivers/infiniband drivers/staging drivers/isdn \
+	drivers/gpu/drm/amd drivers/gpu/drm/nouveau drivers/gpu/drm/radeon \
+	drivers/net/ethernet/mellanox drivers/net/ethernet/chelsio drivers/net/ethernet/qlogic \
+	drivers/net/ethernet/cavium drivers/net/ethernet/huawei drivers/net/ethernet/netronome \
+	drivers/scsi/qla2xxx drivers/scsi/lpfc drivers/scsi/mpt3sas drivers/scsi/megaraid \
+	drivers/target drivers/nfc drivers/iio drivers/mtd arch/x86/kvm \
+	fs/btrfs fs/xfs fs/ocfs2 fs/gfs2 fs/nfs fs/nfsd fs/smb fs/ceph fs/f2fs fs/reiserfs \
+	fs/jfs fs/ntfs3 fs/ubifs fs/afs net/ceph net/sunrpc; do
+	excludes+=("/lib/modules/*/kernel/$m/*")
+done
+dpkgopts=()
+for e in "${excludes[@]}"; do dpkgopts+=(--dpkgopt="path-exclude=$e"); done
+
+log "mmdebstrap $SUITE"
+t=$(now)
+# --variant=essential: only Essential: yes packages plus --include, so no
+# apt in the image (mmdebstrap(1) installs --include with the host's apt).
+# The setup hook puts the dm-verity initramfs hook in place before the
+# kernel is unpacked, so the initramfs is generated once, already with it.
+bootstrap() {
+	rm -rf "$root"
+	mmdebstrap --mode=root --variant=essential --format=directory \
+		--include="$packages" "${dpkgopts[@]}" \
+		--setup-hook="mkdir -p \"\$1/etc/initramfs-tools\" && cp -a $here/rootfs/etc/initramfs-tools/. \"\$1/etc/initramfs-tools/\"" \
+		"$SUITE" "$root" "${MIRRORS[@]}" >>"$BUILD/mmdebstrap.log" 2>&1
+}
+# Once more after a failure: downloads from the mirror fail now and then
+# (seen on this project's CI machine), and mmdebstrap starts from scratch.
+bootstrap || { log "mmdebstrap failed, once more"; bootstrap; } ||
+	{ tail -30 "$BUILD/mmdebstrap.log"; die "mmdebstrap failed twice (log: $BUILD/mmdebstrap.log)"; }
+record mmdebstrap_s "$(elapsed "$t" "$(now)")"
+
+# The kernel and initramfs at fixed names: GRUB loads them from the slot's
+# squashfs (image/grub/grub.cfg), whatever the kernel's version.
+mv "$root"/boot/vmlinuz-* "$root/boot/vmlinuz"
+mv "$root"/boot/initrd.img-* "$root/boot/initrd.img"
+rm -f "$root"/vmlinuz* "$root"/initrd.img* "$root"/boot/System.map-* "$root"/boot/config-*
+
+# --- 2. The reference stage --------------------------------------------------
+# The figures compare the kiosk's boot with a plain Debian boot of the same
+# packages (stock configuration: getty on the serial console, no kiosk, no
+# verity) in the same run, so both see the same emulator on the same load.
+log "reference stage"
+# Uncompressed: it is only booted once, in the same run, and this way costs
+# no compression time.
+mksquashfs "$root" "$BUILD/reference.squashfs" -noI -noD -noF -noX -noappend -quiet -no-progress \
+	-e boot/vmlinuz boot/initrd.img
+cp "$root/boot/vmlinuz" "$BUILD/reference.vmlinuz"
+cp "$root/boot/initrd.img" "$BUILD/reference.initrd"
+
+# --- 3. The appliance's own files -------------------------------------------
+log "customising the root"
+# shellcheck disable=SC2016 # ${...} is dpkg-query's format, not the shell's
+chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$BUILD/packages.txt"
+install -D -m 755 "$KIOSK_BIN" "$root/usr/bin/kiosk"
+strip --strip-all "$root/usr/bin/kiosk"
+cp -a "$here/rootfs/." "$root/"
+install -d "$root/efi"
+# ConfigurationDirectory=kiosk of kiosk.service: systemd would create it at
+# start, which a read-only root does not allow. It holds the appliance's
+# hardware and portal settings (kiosk/config/appliance.toml, which names
+# this image's paths); terminal.toml, catalogue.toml and texts.toml
+# replace the kiosk's compiled-in defaults only where a town adds them.
+install -d -m 755 "$root/etc/kiosk"
+install -m 644 kiosk/config/appliance.toml "$root/etc/kiosk/appliance.toml"
+# /tmp as tmpfs (Debian ships the unit but does not enable it); the root
+# is read-only.
+cp "$root/usr/share/systemd/tmp.mount" "$root/etc/systemd/system/tmp.mount"
+# The units and their configuration (systemd/, checked by systemd/check.sh).
+for unit in systemd/*.service systemd/*.mount; do
+	install -m 644 "$unit" "$root/etc/systemd/system/"
+done
+install -D -m 644 systemd/journald-kiosk.conf "$root/etc/systemd/journald.conf.d/kiosk.conf"
+install -D -m 644 systemd/logind-kiosk.conf "$root/etc/systemd/logind.conf.d/kiosk.conf"
+install -D -m 644 systemd/system-kiosk.conf "$root/etc/systemd/system.conf.d/kiosk.conf"
+
+# RAUC's keyring: the CA that signs bundles (generated here unless given).
+keys="$BUILD/keys"
+if [ -n "${IMAGE_KEY_DIR:-}" ]; then
+	cp -a "$IMAGE_KEY_DIR" "$keys"
+else
+	mkdir -p "$keys"
+	# A throw-away CA and a signing certificate with extended key usage
+	# codeSigning, which RAUC accepts because system.conf sets
+	# check-purpose=codesign (RAUC docs, "Signature verification").
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$keys/ca.key" -out "$keys/ca.pem" -days 3650 \
+		-subj "/O=Buergerterminal build/CN=throw-away update CA" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$keys/signer.key" -out "$keys/signer.csr" \
+		-subj "/O=Buergerterminal build/CN=throw-away bundle signer" 2>/dev/null
+	printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n' >"$keys/signer.ext"
+	openssl x509 -req -in "$keys/signer.csr" -CA "$keys/ca.pem" -CAkey "$keys/ca.key" \
+		-CAcreateserial -days 3650 -extfile "$keys/signer.ext" -out "$keys/signer.pem" 2>/dev/null
+fi
+install -D -m 644 "$keys/ca.pem" "$root/etc/rauc/keyring.pem"
+
+systemctl --root="$root" enable kiosk.service var.mount efi.mount tmp.mount rauc-mark-good.service \
+	kiosk-update.service systemd-networkd.service >/dev/null 2>&1
+# No login anywhere: no getty on any virtual or serial console (logind's
+# NAutoVTs=0 keeps it from spawning them on demand), Ctrl-Alt-Del does
+# nothing, no waiting for the network before the kiosk shows.
+systemctl --root="$root" mask getty@.service serial-getty@.service autovt@.service \
+	console-getty.service container-getty@.service getty.target ctrl-alt-del.target \
+	systemd-networkd-wait-online.service debug-shell.service \
+	dpkg-db-backup.timer dpkg-db-backup.service >/dev/null 2>&1
+printf 'buergerterminal\n' >"$root/etc/hostname"
+# An empty machine-id: on a read-only root systemd generates one per boot
+# into /run and mounts it over this file (machine-id(5)).
+: >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+: >"$root/etc/fstab"
+# No package manager at run time: dpkg is Essential, so it came with the
+# base system; its programs and database go (packages.txt keeps the list).
+rm -rf "$root"/usr/bin/dpkg* "$root"/usr/sbin/dpkg* "$root"/usr/bin/apt* \
+	"$root/var/lib/dpkg" "$root/etc/dpkg"
+# /var is the data partition (systemd/var.mount); it starts empty and
+# systemd-tmpfiles creates what belongs in it (tmpfiles.d(5)).
+find "$root/var" -mindepth 1 -delete
+
+# --- 4. squashfs + dm-verity --------------------------------------------------
+log "squashfs and verity"
+t=$(now)
+mksquashfs "$root" "$BUILD/root.squashfs" "${ROOT_SQUASHFS_OPTIONS[@]}"
+veritysetup format "$BUILD/root.squashfs" "$BUILD/root.verity" \
+	--root-hash-file="$BUILD/roothash" >"$BUILD/verity.txt"
+record squashfs_verity_s "$(elapsed "$t" "$(now)")"
+[ "$(stat -c %s "$BUILD/root.squashfs")" -le $((ROOT_SLOT_MIB << 20)) ] ||
+	die "root.squashfs does not fit a ${ROOT_SLOT_MIB} MiB slot"
+
+# --- 5. EFI system partition -------------------------------------------------
+# GRUB as one EFI program with its configuration and modules inside
+# (grub-mkstandalone(1)); the ESP keeps only what changes: grubenv (RAUC's
+# boot state) and each slot's root hash.
+log "ESP"
+grub-mkstandalone -O x86_64-efi -o "$BUILD/BOOTX64.EFI" \
+	--modules="part_gpt fat squash4 linux loadenv test regexp echo normal gzio configfile reboot halt sleep" \
+	--install-modules="part_gpt fat squash4 linux loadenv test regexp echo normal gzio configfile reboot halt sleep" \
+	--locales= --fonts= --themes= \
+	"boot/grub/grub.cfg=$here/grub/grub.cfg"
+# The boot state RAUC's grub backend keeps (RAUC docs, "GRUB"): slot A is
+# good and first, slot B is empty so never tried.
+grub-editenv "$BUILD/grubenv" create
+grub-editenv "$BUILD/grubenv" set ORDER="A B" A_OK=1 A_TRY=0 B_OK=0 B_TRY=0
+printf 'set roothash=%s\n' "$(cat "$BUILD/roothash")" >"$BUILD/slot-A.cfg"
+esp="$BUILD/esp.vfat"
+rm -f "$esp"
+mkfs.vfat -C -n KIOSK-ESP "$esp" $((ESP_MIB * 1024)) >/dev/null
+mmd -i "$esp" ::EFI ::EFI/BOOT
+mcopy -i "$esp" "$BUILD/BOOTX64.EFI" "$BUILD/grubenv" "$BUILD/slot-A.cfg" ::EFI/BOOT/
+
+# --- 6. Data partition -------------------------------------------------------
+mke2fs -q -t ext4 -L kiosk-data -F "$BUILD/data.ext4" "${DATA_MIB}M"
+
+# --- 7. Disk image -----------------------------------------------------------
+# genimage(1) writes the GPT and copies the partition images in; the
+# partition names become GPT partition labels, which the initramfs
+# (kiosk.verity.*), the mount units and RAUC's system.conf refer to.
+log "disk image"
+cat >"$BUILD/genimage.cfg" <<CFG
+image disk.img {
+	hdimage {
+		partition-table-type = "gpt"
+		align = 1M
+	}
+	partition esp {
+		image = "esp.vfat"
+		partition-type-uuid = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+	}
+	partition root-a {
+		image = "root.squashfs"
+		size = ${ROOT_SLOT_MIB}M
+	}
+	partition verity-a {
+		image = "root.verity"
+		size = ${VERITY_SLOT_MIB}M
+	}
+	partition root-b {
+		size = ${ROOT_SLOT_MIB}M
+	}
+	partition verity-b {
+		size = ${VERITY_SLOT_MIB}M
+	}
+	partition data {
+		image = "data.ext4"
+	}
+}
+CFG
+rm -rf "$BUILD/genimage.tmp"
+mkdir -p "$BUILD/genimage.root"
+genimage --config "$BUILD/genimage.cfg" --inputpath "$BUILD" --outputpath "$BUILD" \
+	--rootpath "$BUILD/genimage.root" --tmppath "$BUILD/genimage.tmp" >"$BUILD/genimage.log" 2>&1 ||
+	{ cat "$BUILD/genimage.log"; die "genimage failed"; }
+rm -rf "$BUILD/genimage.tmp" "$BUILD/genimage.root"
+
+# --- 8. Update bundle ----------------------------------------------------------
+"$here/make-bundle.sh" "$BUILD" "$BUILD/root.squashfs" "$BUILD/root.verity" "$BUILD/roothash" \
+	"$BUILD/update.raucb"
+
+record build_s "$(elapsed "$start" "$(now)")"
+record image_bytes "$(stat -c %s "$BUILD/disk.img")"
+record image_allocated_bytes "$(($(stat -c %b "$BUILD/disk.img") * $(stat -c %B "$BUILD/disk.img")))"
+record root_bytes "$(stat -c %s "$BUILD/root.squashfs")"
+record bundle_bytes "$(stat -c %s "$BUILD/update.raucb")"
+log "built $BUILD/disk.img and $BUILD/update.raucb"

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `kiosk run` as systemd starts it on a terminal that is not set up yet: it
+//! must come up anyway, say so in the journal, report ready over the
+//! notification socket and feed the watchdog, instead of failing and being
+//! restarted in a loop (which would also roll back an update).
+
+use std::io::Read;
+use std::os::unix::net::UnixDatagram;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn receive(socket: &UnixDatagram, deadline: Instant) -> Option<String> {
+    let mut buf = [0u8; 512];
+    while Instant::now() < deadline {
+        if let Ok(n) = socket.recv(&mut buf) {
+            return Some(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+    }
+    None
+}
+
+#[test]
+fn an_unenrolled_terminal_reports_ready_out_of_service_and_feeds_the_watchdog() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("etc");
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::create_dir_all(&state).unwrap();
+    let socket_path = dir.path().join("notify");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_kiosk"))
+            .args(["run", "--config"])
+            .arg(&config)
+            .env("NOTIFY_SOCKET", &socket_path)
+            .env("WATCHDOG_USEC", "1000000")
+            .env("STATE_DIRECTORY", &state)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let ready = receive(&socket, deadline).expect("READY=1 within a minute");
+    assert!(ready.starts_with("READY=1"), "first message: {ready:?}");
+    let watchdog = receive(&socket, Instant::now() + Duration::from_secs(10)).expect("a watchdog ping");
+    assert_eq!(watchdog, "WATCHDOG=1");
+    assert!(child.0.try_wait().unwrap().is_none(), "the kiosk keeps running");
+
+    let _ = child.0.kill();
+    let mut log = String::new();
+    child.0.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(log.contains("out of service"), "the journal says why: {log}");
+    assert!(log.contains("appliance.toml"), "and names the missing file: {log}");
+}

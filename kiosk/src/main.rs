@@ -263,7 +263,6 @@ const DRM_DEVICE: &str = "/dev/dri/card0";
 
 fn appliance_kiosk(app: App, config_dir: &Path) -> Result<Rc<std::cell::RefCell<Kiosk>>> {
     let config = config::Config::load(Some(config_dir))?;
-    app.global::<Api>().set_municipality(config.terminal.municipality.as_str().into());
     let appliance = appliance::Appliance::load(config_dir)?;
     let state = appliance::state_dir();
     tracing::info!(config = %config_dir.display(), state = %state.display(), "starting the terminal");

@@ -9,9 +9,9 @@ use session::{CardItem, Catalogue, Lang, Localized, Timeouts};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const DEFAULT_TERMINAL: &str = include_str!("../config/terminal.toml");
-const DEFAULT_CATALOGUE: &str = include_str!("../config/catalogue.toml");
-const DEFAULT_TEXTS: &str = include_str!("../config/texts.toml");
+const DEFAULT_TERMINAL: &str = include_str!("../../session/config/terminal.toml");
+const DEFAULT_CATALOGUE: &str = include_str!("../../session/config/catalogue.toml");
+const DEFAULT_TEXTS: &str = include_str!("../../session/config/texts.toml");
 
 /// The demo card lives beside the default configuration in the source tree.
 /// It is deliberately not compiled in: the specimen identity must not sit in

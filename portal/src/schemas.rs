@@ -17,7 +17,7 @@
 //! a service did not declare is refused rather than passed on (data minimisation).
 //!
 //! LeiKa ids and destinations are not here: they belong to the municipality's catalogue
-//! (`kiosk/config/catalogue.toml`), which names a schema by its URI.
+//! (`session/config/catalogue.toml`), which names a schema by its URI.
 
 /// Catalogue id of dog registration.
 pub const DOG_REGISTRATION: &str = "dog-registration";

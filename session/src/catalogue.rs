@@ -242,7 +242,7 @@ impl Catalogue {
 mod tests {
     use super::*;
 
-    const DEMO: &str = include_str!("../../kiosk/config/catalogue.toml");
+    const DEMO: &str = include_str!("../config/catalogue.toml");
 
     #[test]
     fn demo_catalogue_offers_the_four_required_services() {

@@ -199,7 +199,7 @@ mod tests {
     use crate::catalogue::Catalogue;
 
     fn catalogue() -> Catalogue {
-        Catalogue::from_toml(include_str!("../../kiosk/config/catalogue.toml")).unwrap()
+        Catalogue::from_toml(include_str!("../config/catalogue.toml")).unwrap()
     }
 
     #[test]

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! What an ID card can tell the terminal, and the secrets the citizen types.
+//! What an ID card can tell the terminal.
 
 use serde::Deserialize;
 use std::fmt;
-use thiserror::Error;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// One item of data on the German ID card that a service may ask for.
@@ -89,8 +88,7 @@ impl CardItem {
 }
 
 /// A postal address as the card stores it (DG17).
-#[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct Address {
     /// Street and house number.
     pub street: String,
@@ -102,26 +100,71 @@ pub struct Address {
     pub country: String,
 }
 
+/// A date as the card stores it (DG3, DG8): the issuing authority may leave
+/// the month or the day unknown (TR-03127), so each part is optional.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Zeroize)]
+pub struct CardDate {
+    /// The year.
+    pub year: Option<u16>,
+    /// The month, 1 to 12.
+    pub month: Option<u8>,
+    /// The day, 1 to 31.
+    pub day: Option<u8>,
+}
+
+impl CardDate {
+    /// A date whose parts are all known.
+    pub fn new(year: u16, month: u8, day: u8) -> Self {
+        CardDate { year: Some(year), month: Some(month), day: Some(day) }
+    }
+
+    /// For machines: `YYYY-MM-DD`, an unknown part as spaces (the request
+    /// schemas' format).
+    pub fn iso(&self) -> String {
+        let (y, m, d) = self.parts();
+        format!("{y}-{m}-{d}")
+    }
+
+    /// For citizens: `DD.MM.YYYY`, an unknown part as spaces.
+    pub fn display(&self) -> String {
+        let (y, m, d) = self.parts();
+        format!("{d}.{m}.{y}")
+    }
+
+    fn parts(&self) -> (String, String, String) {
+        (
+            self.year.map_or_else(|| " ".repeat(4), |y| format!("{y:04}")),
+            self.month.map_or_else(|| " ".repeat(2), |m| format!("{m:02}")),
+            self.day.map_or_else(|| " ".repeat(2), |d| format!("{d:02}")),
+        )
+    }
+}
+
+impl fmt::Debug for CardDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CardDate(..)")
+    }
+}
+
 /// The citizen's identity as read from the card: only the items a service
 /// asked for are present. Zeroized on drop; never logged (its `Debug` shows
 /// which items are present, not their values).
-#[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct Identity {
     /// DG1, for example `ID`.
     pub document_type: Option<String>,
     /// DG2, for example `D`.
     pub issuing_state: Option<String>,
-    /// DG3, `YYYYMMDD`.
-    pub date_of_expiry: Option<String>,
+    /// DG3.
+    pub date_of_expiry: Option<CardDate>,
     /// DG4.
     pub given_names: Option<String>,
     /// DG5.
     pub family_names: Option<String>,
     /// DG6.
     pub artistic_name: Option<String>,
-    /// DG8, `YYYYMMDD` (parts may be unknown on the card).
-    pub date_of_birth: Option<String>,
+    /// DG8.
+    pub date_of_birth: Option<CardDate>,
     /// DG9.
     pub place_of_birth: Option<String>,
     /// DG13.
@@ -145,6 +188,7 @@ impl Identity {
     fn has(&self, item: CardItem) -> bool {
         match item {
             CardItem::PlaceOfResidence => self.place_of_residence.is_some(),
+            CardItem::DateOfExpiry | CardItem::DateOfBirth => self.date(item).is_some(),
             other => self.text(other).is_some(),
         }
     }
@@ -153,14 +197,22 @@ impl Identity {
         match item {
             CardItem::DocumentType => self.document_type.as_ref(),
             CardItem::IssuingState => self.issuing_state.as_ref(),
-            CardItem::DateOfExpiry => self.date_of_expiry.as_ref(),
             CardItem::GivenNames => self.given_names.as_ref(),
             CardItem::FamilyNames => self.family_names.as_ref(),
             CardItem::ArtisticName => self.artistic_name.as_ref(),
-            CardItem::DateOfBirth => self.date_of_birth.as_ref(),
             CardItem::PlaceOfBirth => self.place_of_birth.as_ref(),
             CardItem::BirthName => self.birth_name.as_ref(),
-            CardItem::PlaceOfResidence => None,
+            CardItem::DateOfExpiry | CardItem::DateOfBirth | CardItem::PlaceOfResidence => None,
+        }
+    }
+
+    /// A date item (`date-of-birth`, `date-of-expiry`); `None` for any other
+    /// item or if the card holds none.
+    pub fn date(&self, item: CardItem) -> Option<&CardDate> {
+        match item {
+            CardItem::DateOfExpiry => self.date_of_expiry.as_ref(),
+            CardItem::DateOfBirth => self.date_of_birth.as_ref(),
+            _ => None,
         }
     }
 
@@ -172,91 +224,28 @@ impl Identity {
                 .place_of_residence
                 .as_ref()
                 .map(|a| Zeroizing::new(format!("{}, {} {}", a.street, a.postal_code, a.city))),
-            CardItem::DateOfBirth | CardItem::DateOfExpiry => self.text(item).map(|d| Zeroizing::new(card_date(d))),
+            CardItem::DateOfBirth | CardItem::DateOfExpiry => self.date(item).map(|d| Zeroizing::new(d.display())),
             other => self.text(other).map(|t| Zeroizing::new(t.clone())),
-        }
-    }
-
-    /// A date item (`date-of-birth`, `date-of-expiry`) as `YYYY-MM-DD`, for
-    /// machines; parts the card leaves unknown stay spaces.
-    pub fn iso_date(&self, item: CardItem) -> Option<String> {
-        let date = self.text(item)?;
-        match (date.get(0..4), date.get(4..6), date.get(6..8)) {
-            (Some(y), Some(m), Some(d)) if date.len() == 8 => Some(format!("{y}-{m}-{d}")),
-            _ => None,
         }
     }
 
     /// A copy holding only `items`: what a service asked for and no more.
     pub fn restricted_to(&self, items: &[CardItem]) -> Identity {
-        let keep = |item: CardItem, value: &Option<String>| value.clone().filter(|_| items.contains(&item));
+        fn keep<T: Clone>(items: &[CardItem], item: CardItem, value: &Option<T>) -> Option<T> {
+            value.clone().filter(|_| items.contains(&item))
+        }
         Identity {
-            document_type: keep(CardItem::DocumentType, &self.document_type),
-            issuing_state: keep(CardItem::IssuingState, &self.issuing_state),
-            date_of_expiry: keep(CardItem::DateOfExpiry, &self.date_of_expiry),
-            given_names: keep(CardItem::GivenNames, &self.given_names),
-            family_names: keep(CardItem::FamilyNames, &self.family_names),
-            artistic_name: keep(CardItem::ArtisticName, &self.artistic_name),
-            date_of_birth: keep(CardItem::DateOfBirth, &self.date_of_birth),
-            place_of_birth: keep(CardItem::PlaceOfBirth, &self.place_of_birth),
-            birth_name: keep(CardItem::BirthName, &self.birth_name),
-            place_of_residence: self.place_of_residence.clone().filter(|_| items.contains(&CardItem::PlaceOfResidence)),
+            document_type: keep(items, CardItem::DocumentType, &self.document_type),
+            issuing_state: keep(items, CardItem::IssuingState, &self.issuing_state),
+            date_of_expiry: keep(items, CardItem::DateOfExpiry, &self.date_of_expiry),
+            given_names: keep(items, CardItem::GivenNames, &self.given_names),
+            family_names: keep(items, CardItem::FamilyNames, &self.family_names),
+            artistic_name: keep(items, CardItem::ArtisticName, &self.artistic_name),
+            date_of_birth: keep(items, CardItem::DateOfBirth, &self.date_of_birth),
+            place_of_birth: keep(items, CardItem::PlaceOfBirth, &self.place_of_birth),
+            birth_name: keep(items, CardItem::BirthName, &self.birth_name),
+            place_of_residence: keep(items, CardItem::PlaceOfResidence, &self.place_of_residence),
         }
-    }
-}
-
-/// `YYYYMMDD` as `DD.MM.YYYY`; the card writes unknown parts as spaces, which
-/// are kept as they are.
-fn card_date(date: &str) -> String {
-    match (date.get(0..4), date.get(4..6), date.get(6..8)) {
-        (Some(y), Some(m), Some(d)) if date.len() == 8 => format!("{d}.{m}.{y}"),
-        _ => date.to_owned(),
-    }
-}
-
-/// A secret the citizen types on the PIN pad: the 6-digit eID PIN, the
-/// 5-digit transport PIN, the 6-digit CAN or the 10-digit PUK.
-///
-/// Never displayed (the UI gets only [`Pin::len`]), never logged (`Debug`
-/// prints a mask), never stored, and zeroized on drop.
-#[derive(Clone, Default, Zeroize, ZeroizeOnDrop)]
-pub struct Pin(String);
-
-impl Pin {
-    /// The longest secret the pad accepts (a PUK).
-    pub const MAX_LEN: usize = 10;
-
-    /// Appends a digit; ignores anything else and input beyond `MAX_LEN`.
-    pub fn push(&mut self, digit: char) {
-        if digit.is_ascii_digit() && self.0.len() < Self::MAX_LEN {
-            self.0.push(digit);
-        }
-    }
-
-    /// Removes the last digit.
-    pub fn pop(&mut self) {
-        self.0.pop();
-    }
-
-    /// Number of digits typed.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether nothing has been typed.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The digits, for the card reader only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Pin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pin(<{} digits>)", self.0.len())
     }
 }
 
@@ -267,50 +256,28 @@ pub struct CardData {
     pub identity: Identity,
 }
 
-/// Why reading the card failed, as the card and reader report it. The UI
-/// turns each into a plain-language message; maintainers get the detail.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum CardError {
-    /// The PIN was wrong; the card allows this many more attempts.
-    #[error("wrong PIN, {attempts_left} attempt(s) left")]
-    WrongPin {
-        /// Attempts left before the PIN is suspended or blocked.
-        attempts_left: u8,
-    },
-    /// Two wrong PINs: the third attempt needs the CAN first (TR-03110-2 3.5.1).
-    #[error("PIN suspended: enter the card access number (CAN) before the last attempt")]
-    PinSuspended,
-    /// The CAN typed to resume a suspended PIN was wrong.
-    #[error("wrong card access number (CAN)")]
-    WrongCan,
-    /// Three wrong PINs: only the PUK unblocks it.
-    #[error("PIN blocked: unblock it with the PUK from the PIN letter")]
-    PinBlocked,
-    /// The PUK typed to unblock the PIN was wrong.
-    #[error("wrong PUK")]
-    WrongPuk,
-    /// The eID function of this card is switched off.
-    #[error("the online ID function of this card is not activated")]
-    Deactivated,
-    /// The card was removed during the operation.
-    #[error("the card was removed during the operation")]
-    CardRemoved,
-    /// There is no card in the reader.
-    #[error("no card in the reader")]
-    NoCard,
-    /// The card did not answer as an eID card does.
-    #[error("the card could not be read: {0}")]
-    Unreadable(String),
-    /// The card could not prove that it is a genuine ID card (passive or chip
-    /// authentication failed), so nothing it says is used.
-    #[error("the card is not a genuine ID card: {0}")]
-    NotGenuine(String),
-    /// The card refused this terminal's authorisation (its certificates do
-    /// not chain to the card's root, or have expired): the terminal needs
-    /// maintenance, not the citizen.
-    #[error("the card refused the terminal's certificate: {0}")]
-    TerminalRefused(String),
-    /// The reader itself failed or disappeared.
-    #[error("the card reader is not available: {0}")]
-    Reader(String),
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_naturally_and_keep_unknown_parts_as_spaces() {
+        let full = CardDate::new(1964, 8, 12);
+        assert_eq!((full.display().as_str(), full.iso().as_str()), ("12.08.1964", "1964-08-12"));
+        let year_only = CardDate { year: Some(1964), month: None, day: None };
+        assert_eq!((year_only.display().as_str(), year_only.iso().as_str()), ("  .  .1964", "1964-  -  "));
+        assert_eq!(format!("{full:?}"), "CardDate(..)", "Debug never shows a date of birth");
+    }
+
+    #[test]
+    fn a_restricted_identity_keeps_only_the_items_asked_for() {
+        let mut identity = Identity::default();
+        identity.given_names = Some("ERIKA".into());
+        identity.date_of_birth = Some(CardDate::new(1964, 8, 12));
+        identity.place_of_birth = Some("BERLIN".into());
+        let kept = identity.restricted_to(&[CardItem::GivenNames, CardItem::DateOfBirth]);
+        assert_eq!(kept.items(), vec![CardItem::GivenNames, CardItem::DateOfBirth]);
+        assert_eq!(kept.display(CardItem::DateOfBirth).as_deref().map(String::as_str), Some("12.08.1964"));
+    }
 }

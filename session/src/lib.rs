@@ -22,10 +22,13 @@
 //! when the request is handed to the portal, and everything when the session
 //! ends for any reason (finished, cancelled, timed out, card pulled).
 
+mod card_error;
 mod catalogue;
+mod fault;
 mod form;
 mod identity;
 mod machine;
+mod pin;
 mod slot;
 mod text;
 mod tracking;
@@ -34,7 +37,10 @@ pub use catalogue::{
     Authority, Booking, Catalogue, CatalogueError, ChoiceOption, FieldKind, FieldSpec, ServiceKind, ServiceSpec,
 };
 pub use form::{FieldError, FormField, FormState};
-pub use identity::{Address, CardData, CardError, CardItem, Identity, Pin};
+pub use card_error::CardError;
+pub use fault::Fault;
+pub use identity::{Address, CardData, CardDate, CardItem, Identity};
+pub use pin::Pin;
 pub use machine::{
     Delivered, Effect, Event, IdentifyStep, Notice, PinStep, PinTask, PrintState, ReceiptView, RequestState, Screen,
     Session, StatusOutcome, SubmissionDraft, SubmitFailure, Timeouts, TransparencyEntry, WipeReason,

@@ -13,10 +13,11 @@
 //! personal data (zeroized on drop) and emits [`Effect::Wiped`] so that the
 //! kiosk clears whatever it shows.
 
-use crate::Millis;
+use crate::{Fault, Millis};
 use crate::catalogue::{Booking, Catalogue, ServiceKind, ServiceSpec};
 use crate::form::{FormField, FormState};
-use crate::identity::{CardData, CardError, CardItem, Identity, Pin};
+use crate::identity::{CardData, CardItem, Identity};
+use crate::{CardError, Pin};
 use crate::slot::{Slot, SlotKind};
 use crate::text::{Lang, format_cents};
 use crate::tracking::TrackingNumber;
@@ -210,7 +211,7 @@ pub enum Delivered {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitFailure {
     /// It could not even be stored for later (for example the disk is full).
-    NotStored(String),
+    NotStored(Fault),
 }
 
 /// A request's state, as the portal's verified event log says.
@@ -296,7 +297,7 @@ pub enum Event {
     /// "Continue" on the form.
     FormDone,
     /// The portal's calendar answered (`Err` in plain words for maintainers).
-    SlotsLoaded(Result<Vec<Slot>, String>),
+    SlotsLoaded(Result<Vec<Slot>, Fault>),
     /// A slot was tapped.
     ChooseSlot(usize),
     /// "Try again" when the calendar could not be loaded.
@@ -310,7 +311,7 @@ pub enum Event {
     /// The portal (or the queue) took the request, or could not.
     Submitted(Result<Delivered, SubmitFailure>),
     /// The printer finished (`Err` in plain words for maintainers).
-    Printed(Result<(), String>),
+    Printed(Result<(), Fault>),
     /// "Done" on the receipt or the status result.
     Finish,
     /// A key on the tracking-number keypad.
@@ -455,7 +456,7 @@ struct Visit {
     new_pin: Pin,
     new_pin_repeat: Pin,
     new_pin_confirmed: bool,
-    slots: Option<Result<Vec<Slot>, String>>,
+    slots: Option<Result<Vec<Slot>, Fault>>,
     chosen_slot: Option<usize>,
     consent: bool,
     submit_error: Option<SubmitFailure>,
@@ -1062,7 +1063,7 @@ impl Session {
                         "street": a.street, "postalCode": a.postal_code, "city": a.city, "country": a.country,
                     }),
                     (CardItem::DateOfBirth | CardItem::DateOfExpiry, _) => {
-                        identity.iso_date(item).map(Value::String).unwrap_or(Value::Null)
+                        identity.date(item).map(|d| Value::String(d.iso())).unwrap_or(Value::Null)
                     }
                     _ => identity.display(item).map(|v| Value::String(v.to_string())).unwrap_or(Value::Null),
                 };
@@ -1221,7 +1222,7 @@ impl Session {
     }
 
     /// The calendar: `None` while loading.
-    pub fn slots(&self) -> Option<&Result<Vec<Slot>, String>> {
+    pub fn slots(&self) -> Option<&Result<Vec<Slot>, Fault>> {
         self.visit.slots.as_ref()
     }
 

@@ -2,7 +2,7 @@
 //! The citizen session, transition by transition, with an injected clock.
 
 use session::{
-    Address, CardData, CardError, CardItem, Catalogue, Delivered, Effect, Event, IdentifyStep, Identity, Lang, Millis,
+    Address, CardData, CardDate, CardError, CardItem, Catalogue, Delivered, Fault, Effect, Event, IdentifyStep, Identity, Lang, Millis,
     Notice, PinStep, PinTask, PrintState, RequestState, Screen, Session, Slot, SlotKind, StatusOutcome, SubmitFailure,
     Timeouts, TrackingNumber, TransparencyEntry, WipeReason,
 };
@@ -16,7 +16,7 @@ struct Harness {
 
 impl Harness {
     fn new() -> Self {
-        let catalogue = Catalogue::from_toml(include_str!("../../kiosk/config/catalogue.toml")).unwrap();
+        let catalogue = Catalogue::from_toml(include_str!("../config/catalogue.toml")).unwrap();
         Harness { session: Session::new(catalogue, TIMEOUTS, [7; 32]), now: 0 }
     }
 
@@ -90,7 +90,7 @@ fn erika() -> Identity {
         document_type: Some("ID".into()),
         given_names: Some("ERIKA".into()),
         family_names: Some("MUSTERMANN".into()),
-        date_of_birth: Some("19640812".into()),
+        date_of_birth: Some(CardDate::new(1964, 8, 12)),
         place_of_birth: Some("BERLIN".into()),
         place_of_residence: Some(Address {
             street: "HEIDESTRASSE 17".into(),
@@ -218,7 +218,7 @@ fn suspended_pin_asks_for_the_can_then_the_pin_and_sends_both() {
 
 #[test]
 fn blocked_pin_and_deactivated_card_end_in_a_failure_with_retry() {
-    for error in [CardError::PinBlocked, CardError::Deactivated, CardError::Unreadable("6A82".into())] {
+    for error in [CardError::PinBlocked, CardError::Deactivated, CardError::Unreadable(Fault::new(std::io::Error::other("6A82")))] {
         let mut h = Harness::new();
         h.reach_pin_pad("bulky-waste");
         h.type_pin("123456");
@@ -292,7 +292,7 @@ fn booking_cannot_continue_without_a_slot_and_can_retry_a_failed_calendar() {
     h.type_text("2");
     h.send(Event::FormDone);
     assert_eq!(h.screen(), Screen::Booking);
-    h.send(Event::SlotsLoaded(Err("portal unreachable".into())));
+    h.send(Event::SlotsLoaded(Err(Fault::new(std::io::Error::other("portal unreachable")))));
     assert!(matches!(h.session.slots(), Some(Err(_))));
     let effects = h.send(Event::RetrySlots);
     assert!(matches!(effects.as_slice(), [Effect::LoadSlots { .. }]));
@@ -345,7 +345,7 @@ fn queued_request_gets_a_queued_receipt_and_is_printed() {
     assert_eq!(receipt.fee, "45,00 €");
     assert_eq!(h.screen(), Screen::Receipt);
     assert_eq!(h.session.print_state(), Some(&PrintState::Printing));
-    h.send(Event::Printed(Err("paper out".into())));
+    h.send(Event::Printed(Err(Fault::new(std::io::Error::other("paper out")))));
     assert_eq!(h.session.print_state(), Some(&PrintState::Failed));
     assert_eq!(h.session.receipt(), Some(&receipt), "the receipt stays on screen");
 }
@@ -356,7 +356,7 @@ fn request_that_cannot_be_stored_returns_to_review_without_a_receipt() {
     h.reach_review();
     h.send(Event::SetConsent(true));
     h.send(Event::Send);
-    h.send(Event::Submitted(Err(SubmitFailure::NotStored("disk full".into()))));
+    h.send(Event::Submitted(Err(SubmitFailure::NotStored(Fault::new(std::io::Error::other("disk full"))))));
     assert_eq!(h.screen(), Screen::Review);
     assert!(h.session.receipt().is_none(), "no receipt claims success");
     assert!(h.session.submit_error().is_some());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The local portal's catalogue, read from the kiosk's service catalogue
-//! (`kiosk/config/catalogue.toml`), the single source of truth: the portal routes to the same
+//! (`session/config/catalogue.toml`), the single source of truth: the portal routes to the same
 //! destinations, LeiKa ids and payload schemas the terminal sends, so the two cannot drift.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::LocalPortalError;
 
 /// The demo municipality's catalogue, as the kiosk ships it.
-pub const KIOSK_CATALOGUE: &str = include_str!("../../../kiosk/config/catalogue.toml");
+pub const KIOSK_CATALOGUE: &str = include_str!("../../../session/config/catalogue.toml");
 
 /// The kind of service the portal receives requests for; other kinds (the status check) never
 /// reach a destination.

@@ -77,7 +77,7 @@ pub enum LocalPortalError {
     #[error("cannot load the specification: {0}; check that shared/specs/ lies beside the workspace")]
     Spec(String),
     /// The service catalogue cannot be used.
-    #[error("the service catalogue is unusable: {0}; fix kiosk/config/catalogue.toml")]
+    #[error("the service catalogue is unusable: {0}; fix session/config/catalogue.toml")]
     Catalogue(String),
     /// The store cannot be used.
     #[error("the local portal database failed: {0}; check the disk and the database path")]
@@ -145,7 +145,7 @@ pub fn default_specs_dir() -> PathBuf {
 }
 
 /// The demo catalogue: every request service of the kiosk's catalogue
-/// (`kiosk/config/catalogue.toml`, compiled in), see [`catalogue::request_services`].
+/// (`session/config/catalogue.toml`, compiled in), see [`catalogue::request_services`].
 ///
 /// # Errors
 /// [`LocalPortalError::Catalogue`] if the kiosk's catalogue is unusable for the portal.

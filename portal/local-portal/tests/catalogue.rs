@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The local portal's catalogue is the kiosk's (`kiosk/config/catalogue.toml`): same services,
+//! The local portal's catalogue is the kiosk's (`session/config/catalogue.toml`): same services,
 //! LeiKa ids, destinations and schema URIs, and each payload schema describes exactly the card
 //! items and form fields the kiosk's catalogue declares for its service.
 

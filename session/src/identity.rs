@@ -256,7 +256,6 @@ pub struct CardData {
     pub identity: Identity,
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

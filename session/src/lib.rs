@@ -3,51 +3,79 @@
 //!
 //! # Model
 //!
-//! A citizen's visit is one [`Session`]: an explicit state machine that knows
-//! every screen, every transition, the idle timeout and the wipe. It performs
-//! no I/O. The kiosk feeds it [`Event`]s (taps, card events, results of
-//! hardware work) together with the current time from its clock, and carries
-//! out the [`Effect`]s it asks for (read the card, fetch slots, submit, print).
-//! Tests drive the same machine with a fake clock, so no test sleeps.
+//! A citizen's visit is one [`Session`]: an explicit state machine that
+//! performs no I/O. The kiosk feeds it [`Event`]s (taps, card events, results
+//! of outside work) together with the current time from its clock, and
+//! carries out the [`Effect`]s it asks for (read the card, fetch slots,
+//! submit, print). Tests drive the same machine with a fake clock, so no test
+//! sleeps.
+//!
+//! The session holds one [`Journey`]: the welcome screen, the catalogue, a
+//! [`Request`] to an authority, the [`PinService`], a [`StatusCheck`], or
+//! "take your card". Each journey is a module of its own that owns its state
+//! and handles its events ([`journey`]); the card, PIN and CAN are one
+//! sub-journey, [`Identification`], that the request and the PIN service
+//! share. The machine ([`Session`]) keeps only what spans journeys: the
+//! dispatch, the idle timing, the card-removed policy and the wipe. The
+//! citizen's [`Accessibility`] settings (language, large text, contrast) are
+//! session state too, reset by the wipe.
 //!
 //! Everything a service needs (texts, card data, fields, fee, booking and
-//! destination authority) comes from the [`Catalogue`], which is data.
+//! destination authority) comes from the [`Catalogue`], which is data; the
+//! terminal's [`Config`] (settings, catalogue, texts) is loaded and checked
+//! here, with the defaults in `session/config/`.
 //!
 //! # Privacy
 //!
-//! Personal data lives only inside the session: the identity read from the
-//! card ([`Identity`]), the form values and the PIN ([`Pin`]). All of them are
-//! zeroized when dropped, and the machine drops them at the earliest moment:
-//! the PIN when it is handed to the card reader, the identity and form values
-//! when the request is handed to the portal, and everything when the session
-//! ends for any reason (finished, cancelled, timed out, card pulled).
+//! Personal data lives only inside the journey: the identity read from the
+//! card ([`Identity`]), the form values and the secrets ([`Pin`]). All of
+//! them are zeroized when dropped, and the journey drops them at the
+//! earliest moment: the secrets when they are handed to the card reader, the
+//! identity and form values when the portal has stored the request, and
+//! everything when the session ends for any reason (finished, cancelled,
+//! timed out, card pulled).
 
+mod accessibility;
 mod card_error;
 mod catalogue;
+mod config;
+mod effect;
+mod event;
 mod fault;
 mod form;
 mod identity;
+pub mod journey;
 mod machine;
+mod payload;
 mod pin;
+mod receipt;
 mod slot;
 mod text;
 mod tracking;
+mod transparency;
 
+pub use accessibility::Accessibility;
+pub use card_error::CardError;
 pub use catalogue::{
     Authority, Booking, Catalogue, CatalogueError, ChoiceOption, FieldKind, FieldSpec, ServiceKind, ServiceSpec,
 };
-pub use form::{FieldError, FormField, FormState};
-pub use card_error::CardError;
+pub use config::{Config, ConfigError, ReceiptLabel, TerminalSettings, Texts};
+pub use effect::{Effect, SubmissionDraft};
+pub use event::{Delivered, Event, RequestState, StatusOutcome, SubmitFailure};
 pub use fault::Fault;
+pub use form::{FieldError, FormField, FormState};
 pub use identity::{Address, CardData, CardDate, CardItem, Identity};
-pub use pin::Pin;
-pub use machine::{
-    Delivered, Effect, Event, IdentifyStep, Notice, PinStep, PinTask, PrintState, ReceiptView, RequestState, Screen,
-    Session, StatusOutcome, SubmissionDraft, SubmitFailure, Timeouts, TransparencyEntry, WipeReason,
+pub use journey::{
+    Identification, IdentifyStep, Journey, PinService, PinTask, PrintState, Request, RequestStep, Screen, Secret,
+    StatusCheck,
 };
+pub use machine::{Notice, Session, Timeouts, WipeReason};
+pub use pin::Pin;
+pub use receipt::ReceiptView;
 pub use slot::{Slot, SlotKind};
 pub use text::{Lang, Localized, format_cents};
-pub use tracking::TrackingNumber;
+pub use tracking::{TrackingInput, TrackingNumber};
+pub use transparency::TransparencyEntry;
 
 /// A point on the kiosk's monotonic clock, in milliseconds since an arbitrary
 /// start. The kiosk passes real time; tests pass whatever they like.

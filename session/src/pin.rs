@@ -49,4 +49,3 @@ impl fmt::Debug for Pin {
         write!(f, "Pin(<{} digits>)", self.0.len())
     }
 }
-

@@ -13,13 +13,18 @@ use rand::Rng;
 use std::fmt;
 
 const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKLMNPQRSTVWXYZ";
-const LEN: usize = 12;
+const LEN: usize = TrackingNumber::LEN;
+/// Characters per group when a number is shown or read aloud.
+const GROUP: usize = 4;
 
 /// A request's tracking number, always well-formed.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct TrackingNumber(String);
 
 impl TrackingNumber {
+    /// How many characters a tracking number has, check character included.
+    pub const LEN: usize = 12;
+
     /// A fresh random number (54 bits of randomness plus the check character).
     pub fn generate(rng: &mut impl Rng) -> Self {
         let mut chars: Vec<u8> = (0..LEN - 1).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())]).collect();
@@ -53,8 +58,57 @@ impl TrackingNumber {
 impl fmt::Display for TrackingNumber {
     /// Grouped for reading aloud and typing: `K7Q4-9XM2-T5HB`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}-{}", &self.0[0..4], &self.0[4..8], &self.0[8..12])
+        f.write_str(&grouped(&self.0))
     }
+}
+
+/// What a citizen has typed so far on the tracking-number keypad: at most
+/// [`TrackingNumber::LEN`] letters and digits, upper case. Whether it is a
+/// tracking number is decided by [`TrackingInput::parse`], when the citizen
+/// asks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrackingInput(String);
+
+impl TrackingInput {
+    /// Adds a typed key; ignores anything but letters and digits, and keys
+    /// beyond the length of a tracking number.
+    pub fn push(&mut self, key: char) {
+        let key = key.to_ascii_uppercase();
+        if key.is_ascii_alphanumeric() && self.0.len() < LEN {
+            self.0.push(key);
+        }
+    }
+
+    /// Removes the last key.
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
+    /// The keys typed, without separators.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether as many keys are typed as a tracking number has.
+    pub fn is_complete(&self) -> bool {
+        self.0.len() == LEN
+    }
+
+    /// The keys typed, grouped as on the receipt (`K7Q4-9X`).
+    pub fn grouped(&self) -> String {
+        grouped(&self.0)
+    }
+
+    /// The tracking number typed, if it is one.
+    pub fn parse(&self) -> Option<TrackingNumber> {
+        TrackingNumber::parse(&self.0)
+    }
+}
+
+/// `K7Q49XM2T5HB` as `K7Q4-9XM2-T5HB`; a shorter input as far as it goes.
+fn grouped(compact: &str) -> String {
+    let groups: Vec<&str> = compact.as_bytes().chunks(GROUP).filter_map(|g| std::str::from_utf8(g).ok()).collect();
+    groups.join("-")
 }
 
 impl fmt::Debug for TrackingNumber {
@@ -122,6 +176,21 @@ mod tests {
                 assert_eq!(TrackingNumber::parse(std::str::from_utf8(&typed).unwrap()), None, "{number}");
             }
         }
+    }
+
+    #[test]
+    fn typed_input_takes_letters_and_digits_up_to_the_length_and_groups_them() {
+        let mut typed = TrackingInput::default();
+        for key in "k7q4-9xm2 t5hbZZ".chars() {
+            typed.push(key);
+        }
+        assert_eq!(typed.as_str(), "K7Q49XM2T5HB");
+        assert!(typed.is_complete());
+        typed.pop();
+        typed.pop();
+        assert_eq!(typed.grouped(), "K7Q4-9XM2-T5");
+        assert!(!typed.is_complete());
+        assert_eq!(typed.parse(), None);
     }
 
     #[test]

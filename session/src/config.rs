@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The terminal's configuration: its settings (`terminal.toml`), its service
+//! catalogue (`catalogue.toml`) and the texts that are put together in code
+//! (`texts.toml`: card item names, receipt labels).
+//!
+//! The defaults are compiled in from `session/config/`; in a configuration
+//! directory (the appliance's `/etc/kiosk`), each file of the same name
+//! replaces its default. Everything is checked when it is loaded, so that a
+//! terminal with a broken file says so at start-up instead of showing a
+//! citizen a key where a label belongs.
+
+use crate::catalogue::{Catalogue, CatalogueError};
+use crate::identity::CardItem;
+use crate::machine::Timeouts;
+use crate::text::{Lang, Localized};
+use crate::tracking::TrackingNumber;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+const DEFAULT_TERMINAL: &str = include_str!("../config/terminal.toml");
+const DEFAULT_CATALOGUE: &str = include_str!("../config/catalogue.toml");
+const DEFAULT_TEXTS: &str = include_str!("../config/texts.toml");
+
+/// Why the configuration cannot be used. Each names the file and what to fix.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// A file exists but cannot be read.
+    #[error("cannot read {path}: {source}; check the file's permissions")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file is not valid TOML or lacks a setting.
+    #[error("{file} is not valid: {source}; fix the file and restart the terminal")]
+    Syntax {
+        /// The file's name.
+        file: &'static str,
+        /// What the parser found.
+        source: toml::de::Error,
+    },
+    /// The catalogue cannot be used.
+    #[error("catalogue.toml: {0}")]
+    Catalogue(#[from] CatalogueError),
+    /// `texts.toml` lacks the name of a card item.
+    #[error("texts.toml lacks a name for the card item `{0}`; add it under [card-items]")]
+    MissingCardItem(&'static str),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct TimeoutSeconds {
+    idle_seconds: u64,
+    warning_seconds: u64,
+    take_card_seconds: u64,
+    notice_seconds: u64,
+}
+
+/// `terminal.toml`: who runs the terminal, how it is named on receipts, and
+/// how long it waits.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct TerminalSettings {
+    /// Shown in the header and printed on receipts.
+    pub municipality: String,
+    /// This terminal's id, printed on receipts.
+    pub terminal_id: String,
+    /// Base of the status URL in the receipt's QR code.
+    status_url: String,
+    /// Paper width of the receipt printer in millimetres (80 or 58).
+    pub paper_width_mm: u32,
+    timeouts: TimeoutSeconds,
+}
+
+impl TerminalSettings {
+    /// The session timeouts.
+    pub fn timeouts(&self) -> Timeouts {
+        let t = &self.timeouts;
+        Timeouts {
+            idle_ms: t.idle_seconds * 1000,
+            warning_ms: t.warning_seconds * 1000,
+            take_card_ms: t.take_card_seconds * 1000,
+            notice_ms: t.notice_seconds * 1000,
+        }
+    }
+
+    /// The status URL of a request, as its receipt's QR code carries it.
+    pub fn status_url_for(&self, tracking: &TrackingNumber) -> String {
+        format!("{}{}", self.status_url, tracking.as_str())
+    }
+}
+
+/// A label of the printed receipt and of the review screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptLabel {
+    /// The receipt's heading.
+    Title,
+    /// "Service".
+    Service,
+    /// Above the tracking number.
+    Tracking,
+    /// The booked date.
+    Date,
+    /// The fee.
+    Fee,
+    /// The delivery state.
+    State,
+    /// The state "sent".
+    Sent,
+    /// The state "queued".
+    Queued,
+    /// The recipient.
+    SentTo,
+    /// The card items sent.
+    CardData,
+    /// The terminal's id.
+    Terminal,
+    /// The line at the bottom.
+    Footer,
+}
+
+/// `[receipt]` in `texts.toml`: every label, each required.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ReceiptLabels {
+    title: Localized,
+    service: Localized,
+    tracking: Localized,
+    date: Localized,
+    fee: Localized,
+    state: Localized,
+    sent: Localized,
+    queued: Localized,
+    sent_to: Localized,
+    card_data: Localized,
+    terminal: Localized,
+    footer: Localized,
+}
+
+/// `texts.toml`: texts that are put together in code.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Texts {
+    card_items: BTreeMap<CardItem, Localized>,
+    receipt: ReceiptLabels,
+}
+
+impl Texts {
+    /// The name of a card item, as citizens read it.
+    pub fn card_item(&self, item: CardItem, lang: &Lang) -> &str {
+        // Every item has a name: checked when the file was loaded.
+        self.card_items.get(&item).map_or("", |name| name.get(lang))
+    }
+
+    /// Several card items, comma-separated.
+    pub fn card_items(&self, items: &[CardItem], lang: &Lang) -> String {
+        items.iter().map(|&i| self.card_item(i, lang)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// A receipt label.
+    pub fn receipt(&self, label: ReceiptLabel, lang: &Lang) -> &str {
+        let r = &self.receipt;
+        let text = match label {
+            ReceiptLabel::Title => &r.title,
+            ReceiptLabel::Service => &r.service,
+            ReceiptLabel::Tracking => &r.tracking,
+            ReceiptLabel::Date => &r.date,
+            ReceiptLabel::Fee => &r.fee,
+            ReceiptLabel::State => &r.state,
+            ReceiptLabel::Sent => &r.sent,
+            ReceiptLabel::Queued => &r.queued,
+            ReceiptLabel::SentTo => &r.sent_to,
+            ReceiptLabel::CardData => &r.card_data,
+            ReceiptLabel::Terminal => &r.terminal,
+            ReceiptLabel::Footer => &r.footer,
+        };
+        text.get(lang)
+    }
+}
+
+/// Everything configured.
+#[derive(Debug)]
+pub struct Config {
+    /// The terminal's settings.
+    pub terminal: TerminalSettings,
+    /// The service catalogue.
+    pub catalogue: Catalogue,
+    /// Texts put together in code.
+    pub texts: Texts,
+}
+
+impl Config {
+    /// The compiled-in defaults.
+    pub fn defaults() -> Result<Config, ConfigError> {
+        Config::load(None)
+    }
+
+    /// Reads the configuration: each file found in `dir` replaces its
+    /// compiled-in default.
+    pub fn load(dir: Option<&Path>) -> Result<Config, ConfigError> {
+        let read = |name: &str, default: &str| -> Result<String, ConfigError> {
+            let Some(path) = dir.map(|dir| dir.join(name)) else { return Ok(default.to_owned()) };
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(text),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(default.to_owned()),
+                Err(source) => Err(ConfigError::Read { path, source }),
+            }
+        };
+        let terminal = toml::from_str(&read("terminal.toml", DEFAULT_TERMINAL)?)
+            .map_err(|source| ConfigError::Syntax { file: "terminal.toml", source })?;
+        let catalogue = Catalogue::from_toml(&read("catalogue.toml", DEFAULT_CATALOGUE)?)?;
+        let texts: Texts = toml::from_str(&read("texts.toml", DEFAULT_TEXTS)?)
+            .map_err(|source| ConfigError::Syntax { file: "texts.toml", source })?;
+        if let Some(item) = CardItem::ALL.into_iter().find(|item| !texts.card_items.contains_key(item)) {
+            return Err(ConfigError::MissingCardItem(item.key()));
+        }
+        Ok(Config { terminal, catalogue, texts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(name: &str, text: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        dir
+    }
+
+    #[test]
+    fn compiled_in_defaults_load_and_name_every_card_item_in_both_languages() {
+        let config = Config::defaults().unwrap();
+        assert_eq!(config.terminal.timeouts().idle_ms, 90_000);
+        for item in CardItem::ALL {
+            assert_ne!(config.texts.card_item(item, &Lang::english()), item.key());
+            assert_ne!(config.texts.card_item(item, &Lang::german()), config.texts.card_item(item, &Lang::english()));
+        }
+    }
+
+    #[test]
+    fn the_status_url_carries_the_tracking_number_without_separators() {
+        let config = Config::defaults().unwrap();
+        let number = TrackingNumber::generate(&mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(5));
+        let url = config.terminal.status_url_for(&number);
+        assert!(url.ends_with(number.as_str()), "{url}");
+        assert!(url.starts_with("https://"));
+    }
+
+    #[test]
+    fn a_missing_receipt_label_is_refused_with_the_file_and_label_named() {
+        let texts = DEFAULT_TEXTS.lines().filter(|l| !l.starts_with("sent-to =")).collect::<Vec<_>>().join("\n");
+        let dir = dir_with("texts.toml", &texts);
+        let error = Config::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(error.contains("texts.toml") && error.contains("sent-to"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_card_item_name_is_refused() {
+        let texts = DEFAULT_TEXTS.lines().filter(|l| !l.starts_with("birth-name =")).collect::<Vec<_>>().join("\n");
+        let dir = dir_with("texts.toml", &texts);
+        let error = Config::load(Some(dir.path())).unwrap_err();
+        assert!(matches!(error, ConfigError::MissingCardItem("birth-name")), "{error}");
+    }
+
+    #[test]
+    fn a_file_in_the_directory_replaces_only_its_default() {
+        let terminal = DEFAULT_TERMINAL.replace("BT-MUS-0001", "BT-MUS-0042");
+        let dir = dir_with("terminal.toml", &terminal);
+        let config = Config::load(Some(dir.path())).unwrap();
+        assert_eq!(config.terminal.terminal_id, "BT-MUS-0042");
+        assert!(config.catalogue.service("bulky-waste").is_some(), "the default catalogue stays");
+    }
+
+    #[test]
+    fn the_defaults_hold_no_personal_data() {
+        for text in [DEFAULT_TERMINAL, DEFAULT_CATALOGUE, DEFAULT_TEXTS] {
+            assert!(!text.contains("Mustermann"));
+        }
+    }
+}

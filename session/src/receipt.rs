@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! What the receipt says.
+
+use crate::event::Delivered;
+use crate::text::Localized;
+use crate::{CardItem, Slot, TrackingNumber};
+
+/// Everything the receipt shows, free of personal data: a receipt left on
+/// the counter must not expose anyone. Texts stay in every language; the
+/// kiosk words the receipt in the citizen's language when it shows or
+/// prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptView {
+    /// The service's name.
+    pub service: Localized,
+    /// The tracking number.
+    pub tracking: TrackingNumber,
+    /// Sent or queued.
+    pub delivered: Delivered,
+    /// The booked date, where the service books one.
+    pub slot: Option<Slot>,
+    /// The total fee in euro cents.
+    pub fee_cents: u32,
+    /// The authority the request went to.
+    pub authority: Localized,
+    /// The card items that went there.
+    pub items_sent: Vec<CardItem>,
+}

@@ -3,7 +3,7 @@
 
 use crate::event::Delivered;
 use crate::text::Localized;
-use crate::{CardItem, Slot, TrackingNumber};
+use crate::{CardItem, Millis, Slot, TrackingNumber};
 
 /// Everything the receipt shows, free of personal data: a receipt left on
 /// the counter must not expose anyone. Texts stay in every language; the
@@ -15,6 +15,8 @@ pub struct ReceiptView {
     pub service: Localized,
     /// The tracking number.
     pub tracking: TrackingNumber,
+    /// When the request was handed over, on the kiosk's clock.
+    pub issued_at: Millis,
     /// Sent or queued.
     pub delivered: Delivered,
     /// The booked date, where the service books one.

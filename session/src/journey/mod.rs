@@ -146,6 +146,39 @@ impl Journey {
         }
     }
 
+    /// The request, if the citizen is making one.
+    pub fn request(&self) -> Option<&Request> {
+        match self {
+            Journey::Request(request) => Some(request),
+            _ => None,
+        }
+    }
+
+    /// The PIN service, if the citizen is in it.
+    pub fn pin_service(&self) -> Option<&PinService> {
+        match self {
+            Journey::PinService(service) => Some(service),
+            _ => None,
+        }
+    }
+
+    /// The status check, if the citizen is in it.
+    pub fn status_check(&self) -> Option<&StatusCheck> {
+        match self {
+            Journey::StatusCheck(check) => Some(check),
+            _ => None,
+        }
+    }
+
+    /// The identification, while a request or the PIN service opens the card.
+    pub fn identification(&self) -> Option<&Identification> {
+        match self {
+            Journey::Request(request) => request.identification(),
+            Journey::PinService(service) => service.identification(),
+            _ => None,
+        }
+    }
+
     /// Whether the citizen's data or a secret is held.
     pub(crate) fn holds_personal_data(&self) -> bool {
         match self {

@@ -99,6 +99,14 @@ impl PinService {
         }
     }
 
+    /// The identification, while the card is being opened or works.
+    pub fn identification(&self) -> Option<&Identification> {
+        match self {
+            PinService::Open { identification, .. } => Some(identification),
+            _ => None,
+        }
+    }
+
     /// Whether any digit of a secret is held.
     pub(crate) fn holds_secrets(&self) -> bool {
         match self {

@@ -189,6 +189,39 @@ impl Request {
         &self.log
     }
 
+    /// The identification, while the request identifies the citizen.
+    pub fn identification(&self) -> Option<&Identification> {
+        match &self.step {
+            RequestStep::Identify(identification) => Some(identification),
+            _ => None,
+        }
+    }
+
+    /// The citizen's data, from the card read until the request is handed over.
+    pub fn applicant(&self) -> Option<&Applicant> {
+        match &self.step {
+            RequestStep::Form(applicant) | RequestStep::Booking(applicant, _) => Some(applicant),
+            RequestStep::Review(review) => Some(&review.applicant),
+            _ => None,
+        }
+    }
+
+    /// The calendar, while a date is chosen.
+    pub fn calendar(&self) -> Option<&Calendar> {
+        match &self.step {
+            RequestStep::Booking(_, calendar) => Some(calendar),
+            _ => None,
+        }
+    }
+
+    /// The receipt, once the request is handed over.
+    pub fn receipt(&self) -> Option<&Receipt> {
+        match &self.step {
+            RequestStep::Receipt(receipt) => Some(receipt),
+            _ => None,
+        }
+    }
+
     /// The total fee in cents: the service's plus the chosen date's.
     pub fn fee_cents(&self) -> u32 {
         let slot = match &self.step {
@@ -409,6 +442,7 @@ impl Request {
         let receipt = ReceiptView {
             service: service.name.clone(),
             tracking: tracking.clone(),
+            issued_at: ctx.now,
             delivered: Delivered::Queued,
             fee_cents: service.fee_cents + slot.as_ref().map_or(0, |s| s.fee_cents),
             slot,

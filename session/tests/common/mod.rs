@@ -5,10 +5,9 @@
 
 #![allow(dead_code, reason = "each test binary uses the part of the harness it needs")]
 
-use session::journey::{PinService, RequestStep, StatusCheck};
 use session::{
-    Address, CardData, CardDate, Config, Effect, Event, FormField, IdentifyStep, Identity, Journey, Millis, Request,
-    Screen, Session, Slot, SlotKind, Timeouts,
+    Address, CardData, CardDate, Config, Effect, Event, FormField, IdentifyStep, Identity, Millis, PinService, Request,
+    Screen, Session, Slot, SlotKind, StatusCheck, Timeouts,
 };
 
 pub const TIMEOUTS: Timeouts =
@@ -45,57 +44,32 @@ impl Harness {
         self.session.screen()
     }
 
-    /// The request journey, if that is where the session is.
     pub fn request(&self) -> Option<&Request> {
-        match self.session.journey() {
-            Journey::Request(request) => Some(request),
-            _ => None,
-        }
+        self.session.journey().request()
     }
 
-    /// The PIN service, if that is where the session is.
     pub fn pin_service(&self) -> Option<&PinService> {
-        match self.session.journey() {
-            Journey::PinService(service) => Some(service),
-            _ => None,
-        }
+        self.session.journey().pin_service()
     }
 
-    /// The status check, if that is where the session is.
     pub fn status_check(&self) -> Option<&StatusCheck> {
-        match self.session.journey() {
-            Journey::StatusCheck(check) => Some(check),
-            _ => None,
-        }
+        self.session.journey().status_check()
     }
 
     /// Where the identification of a request stands.
     pub fn identify_step(&self) -> Option<&IdentifyStep> {
-        match self.request()?.step() {
-            RequestStep::Identify(identification) => Some(identification.step()),
-            _ => None,
-        }
+        self.request()?.identification().map(|i| i.step())
     }
 
     /// How many digits are on the request's PIN pad.
     pub fn pin_len(&self) -> usize {
-        match self.request().map(Request::step) {
-            Some(RequestStep::Identify(identification)) => identification.digits_typed(),
-            _ => 0,
-        }
+        self.request().and_then(Request::identification).map_or(0, |i| i.digits_typed())
     }
 
     /// The form rows of a request, as the form or the review shows them.
     pub fn form_rows(&self) -> Vec<FormField> {
         let Some(request) = self.request() else { return Vec::new() };
-        let lang = self.session.lang();
-        match request.step() {
-            RequestStep::Form(applicant) | RequestStep::Booking(applicant, _) => {
-                applicant.rows(request.service(), lang)
-            }
-            RequestStep::Review(review) => review.applicant().rows(request.service(), lang),
-            _ => Vec::new(),
-        }
+        request.applicant().map(|a| a.rows(request.service(), self.session.lang())).unwrap_or_default()
     }
 
     /// Welcome → catalogue → service info → identify, card already inserted.

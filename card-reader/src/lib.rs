@@ -16,12 +16,14 @@
 //! identifies exactly as a real terminal does.
 
 mod eid_config;
+mod eid_fault;
 mod eid_reader;
 mod simulated;
 
 pub use eid_config::{EidConfig, EidConfigError};
+pub use eid_fault::EidFault;
 pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};
-pub use simulated::{CardFile, CardFileError, SimulatedCardSlot, SimulatedReader};
+pub use simulated::{CardFile, CardFileError, SimulatedCardSlot, SimulatedReader, SimulatedReaderError};
 
 use session::{CardData, CardError, CardItem, Pin};
 use std::time::Duration;
@@ -71,6 +73,10 @@ pub enum PinEntry {
 ///   Both fail like `read` does, plus [`CardError::WrongPuk`].
 /// - [`CardReader::pin_entry`] says where secrets are typed; when it is
 ///   [`PinEntry::OnReader`] the `Pin` arguments are empty and ignored.
+/// - A technical fault ([`CardError::Unreadable`], [`CardError::NotGenuine`],
+///   [`CardError::TerminalRefused`], [`CardError::Reader`]) carries the
+///   reader's typed error as its [`session::Fault`]; for [`EidReader`] that
+///   is an [`EidFault`].
 pub trait CardReader: Send {
     /// The next event at the reader, waiting at most `timeout`.
     fn next_event(&mut self, timeout: Duration) -> Option<CardEvent>;

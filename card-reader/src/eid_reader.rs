@@ -160,16 +160,6 @@ impl<T: ApduTransport> EidReader<T> {
         Self { transport, config, stats: OperationStats::default() }
     }
 
-    /// The transport, e.g. to reset the card between operations.
-    pub fn transport_mut(&mut self) -> &mut T {
-        &mut self.transport
-    }
-
-    /// Gives the transport back.
-    pub fn into_transport(self) -> T {
-        self.transport
-    }
-
     /// Figures of the last operation (also of a failed one, up to the failure).
     pub fn stats(&self) -> OperationStats {
         self.stats

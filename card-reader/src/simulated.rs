@@ -200,11 +200,6 @@ impl CardFile {
         digits(&self.pin)
     }
 
-    /// The card access number printed on the card.
-    pub fn can(&self) -> Pin {
-        digits(&self.can)
-    }
-
     /// The card this file describes, personalised in `card_dir`.
     fn make_card(&self, card_dir: &Path) -> Result<SimCard, SimCardError> {
         let secrets = Secrets { pin: self.pin.clone(), can: self.can.clone(), puk: self.puk.clone() };

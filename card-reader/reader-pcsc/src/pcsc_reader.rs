@@ -9,9 +9,7 @@
 //! so that no authenticated channel outlives the operation.
 
 use crate::{Features, LengthMode, PcscError, ReaderWatch, Transport, list_readers};
-use card_reader::{
-    ApduTransport, CardEvent, CardReader, EidConfig, EidReader, OperationStats, PinEntry, TransportError,
-};
+use card_reader::{ApduTransport, CardEvent, CardReader, EidConfig, EidReader, OperationStats, TransportError};
 use eid::apdu::{CommandApdu, ResponseApdu};
 use session::{CardData, CardError, CardItem, Fault, Pin};
 use std::sync::Arc;
@@ -189,12 +187,5 @@ impl CardReader for PcscReader {
 
     fn unblock_pin(&mut self, puk: &Pin) -> Result<(), CardError> {
         self.operate(|eid| eid.unblock_pin(puk))
-    }
-
-    /// Always [`PinEntry::OnScreen`]: PACE runs on the terminal, also with
-    /// PIN pad readers that offer `EXECUTE_PACE` (see [`PcscReader::features`]);
-    /// running PACE on the reader's pad is not implemented yet.
-    fn pin_entry(&self) -> PinEntry {
-        PinEntry::OnScreen
     }
 }

@@ -202,9 +202,7 @@ impl<T: ApduTransport> EidReader<T> {
         let wanted: Vec<DataItem> = items.iter().map(|i| data_item(*i)).collect();
         let chat = Chat::for_data_items(&wanted).intersect(&self.config.chain().effective_chat);
         if let Some(refused) = wanted.iter().find(|i| !chat.allows(**i)) {
-            return Err(CardError::TerminalRefused(Fault::new(EidFault::NotGranted {
-                data_group: refused.data_group(),
-            })));
+            return Err(terminal_refused(EidFault::NotGranted { data_group: refused.data_group() }));
         }
         let (pace_info, ca_info) = self.card_access()?;
         let password = password(Password::pin(pin.expose()))?;
@@ -453,7 +451,7 @@ impl<T: ApduTransport> EidReader<T> {
     /// Reads `EF.CardSecurity` and checks its signature chain.
     fn card_security(&mut self, channel: &mut SecureMessaging) -> Result<VerifiedCardSecurity, CardError> {
         let content = self.read_file(Some(channel), SFI_CARD_SECURITY)?.map_err(|e| match e {
-            ReadError::AccessDenied => CardError::TerminalRefused(Fault::new(EidFault::CardSecurityWithheld)),
+            ReadError::AccessDenied => terminal_refused(EidFault::CardSecurityWithheld),
             other => unreadable(EidFault::ReadCardSecurity(other)),
         })?;
         passive_auth::verify_card_security(&content, self.config.trust(), today())
@@ -491,9 +489,7 @@ impl<T: ApduTransport> EidSession<'_, T> {
                 .add_data_group(data_item, &content)
                 .map_err(|source| unreadable(EidFault::DataGroup { data_group, source })),
             Err(ReadError::FileNotFound) => Ok(()),
-            Err(ReadError::AccessDenied) => {
-                Err(CardError::TerminalRefused(Fault::new(EidFault::DataGroupRefused { data_group })))
-            }
+            Err(ReadError::AccessDenied) => Err(terminal_refused(EidFault::DataGroupRefused { data_group })),
             Err(source) => Err(unreadable(EidFault::ReadDataGroup { data_group, source })),
         }
     }
@@ -573,6 +569,10 @@ fn not_genuine(fault: EidFault) -> CardError {
     CardError::NotGenuine(Fault::new(fault))
 }
 
+fn terminal_refused(fault: EidFault) -> CardError {
+    CardError::TerminalRefused(Fault::new(fault))
+}
+
 /// A secret of the wrong shape never reaches the card (and costs no
 /// attempt). The session's PIN pad enforces the lengths, so this is a
 /// caller's mistake, reported without the digits.
@@ -601,7 +601,7 @@ fn refusal(e: PaceError) -> CardError {
         PaceError::Blocked(_) => CardError::PinBlocked,
         PaceError::Deactivated => CardError::Deactivated,
         // The card refuses this terminal's request (e.g. its CHAT), not the citizen's password.
-        PaceError::ConditionsNotSatisfied => CardError::TerminalRefused(Fault::new(EidFault::Pace(e))),
+        PaceError::ConditionsNotSatisfied => terminal_refused(EidFault::Pace(e)),
         PaceError::ChipTokenInvalid | PaceError::ReflectedKey | PaceError::Crypto(_) => not_genuine(EidFault::Pace(e)),
         other => unreadable(EidFault::Pace(other)),
     }
@@ -617,7 +617,7 @@ fn puk_refusal(e: PaceError) -> CardError {
 fn ta_error(e: TaError) -> CardError {
     match e {
         TaError::UnknownAuthority(_) | TaError::CertificateRejected { .. } | TaError::SignatureRejected(_) => {
-            CardError::TerminalRefused(Fault::new(EidFault::TerminalAuthentication(e)))
+            terminal_refused(EidFault::TerminalAuthentication(e))
         }
         other => unreadable(EidFault::TerminalAuthentication(other)),
     }

@@ -20,8 +20,13 @@
 //! 6. select the eID application and read the data groups through the new
 //!    channel.
 //!
-//! The PIN goes only into the `eid` core's zeroizing `Password`; no error
-//! detail, log line or statistic carries a secret or personal data.
+//! A failure the session has a word for (wrong PIN, suspended, blocked,
+//! deactivated, card removed) is that [`CardError`] variant; any other
+//! carries an [`EidFault`] naming the failed step, with the `eid` core's
+//! typed error as its source.
+//!
+//! The PIN goes only into the `eid` core's zeroizing `Password`; no error,
+//! log line or statistic carries a secret or personal data.
 
 use eid::apdu::{CommandApdu, ResponseApdu, Status};
 use eid::card_access::{CardAccess, ChipAuthenticationInfo, PaceInfo};
@@ -36,13 +41,14 @@ use eid::password::{Password, PasswordKind};
 use eid::pin_management::{self, PinManagementError};
 use eid::secure_messaging::{SecureMessaging, SmError};
 use eid::terminal_auth::{self, AckNext, EphemeralCaKey, TaConfig, TaError};
-use session::{Address, CardData, CardError, CardItem, Identity, Pin};
+use session::{Address, CardData, CardDate, CardError, CardItem, Fault, Identity, Pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
 use crate::eid_config::{EidConfig, today};
+use crate::eid_fault::EidFault;
 
 /// Short file identifier of `EF.CardAccess` (TR-03110-3 A.1.2.1).
 const SFI_CARD_ACCESS: u8 = 0x1C;
@@ -60,14 +66,17 @@ pub enum TransportError {
     #[error("no card in the reader")]
     NoCard,
     /// The card was reset by someone else: everything it had set up is gone.
-    #[error("the card was reset during the operation")]
+    #[error("the card was reset during the operation; start the operation again")]
     CardReset,
-    /// The reader (or the service behind it) is gone or failed.
+    /// The reader (or the service behind it) is gone or failed; the fault is
+    /// the transport's own error.
     #[error("the reader failed: {0}")]
-    Reader(String),
-    /// The answer was not a response APDU (e.g. shorter than a status word).
-    #[error("malformed response: {0}")]
-    Malformed(String),
+    Reader(#[source] Fault),
+    /// The command could not be sent as it is, or the answer was not a
+    /// response APDU (e.g. shorter than a status word); the fault is the
+    /// transport's own error.
+    #[error("the command or the card's answer is malformed: {0}")]
+    Malformed(#[source] Fault),
 }
 
 /// Sends command APDUs to one card and returns its answers.
@@ -151,16 +160,6 @@ impl<T: ApduTransport> EidReader<T> {
         Self { transport, config, stats: OperationStats::default() }
     }
 
-    /// The transport, e.g. to reset the card between operations.
-    pub fn transport_mut(&mut self) -> &mut T {
-        &mut self.transport
-    }
-
-    /// Gives the transport back.
-    pub fn into_transport(self) -> T {
-        self.transport
-    }
-
     /// Figures of the last operation (also of a failed one, up to the failure).
     pub fn stats(&self) -> OperationStats {
         self.stats
@@ -203,10 +202,7 @@ impl<T: ApduTransport> EidReader<T> {
         let wanted: Vec<DataItem> = items.iter().map(|i| data_item(*i)).collect();
         let chat = Chat::for_data_items(&wanted).intersect(&self.config.chain().effective_chat);
         if let Some(refused) = wanted.iter().find(|i| !chat.allows(**i)) {
-            return Err(CardError::TerminalRefused(format!(
-                "the terminal certificate does not grant reading data group {}",
-                refused.data_group()
-            )));
+            return Err(terminal_refused(EidFault::NotGranted { data_group: refused.data_group() }));
         }
         let (pace_info, ca_info) = self.card_access()?;
         let password = password(Password::pin(pin.expose()))?;
@@ -219,10 +215,7 @@ impl<T: ApduTransport> EidReader<T> {
             self.chip_authentication(&mut outcome.secure_messaging, &ca_info, &card_security, ephemeral)?;
         let response = self.send(Some(&mut channel), &files::select_eid_application())?;
         if !response.sw.is_success() {
-            return Err(CardError::Unreadable(format!(
-                "selecting the eID application gave status {:04X}",
-                response.sw.0
-            )));
+            return Err(unreadable(EidFault::SelectEidApplication { sw: response.sw.0 }));
         }
         Ok(channel)
     }
@@ -232,12 +225,12 @@ impl<T: ApduTransport> EidReader<T> {
     /// COUNTER with the new PIN (TR-03110-3 B.11.8).
     pub fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError> {
         self.timed(|reader| {
-            let command = pin_management::change_pin(new.expose()).map_err(|e| pin_management_error(&e))?;
+            let command = pin_management::change_pin(new.expose()).map_err(pin_management_error)?;
             let (pace_info, _) = reader.card_access()?;
             let password = password(Password::pin(current.expose()))?;
             let mut outcome = reader.pace_with_pin(&pace_info, password, can, None)?;
             let response = reader.send(Some(&mut outcome.secure_messaging), &command)?;
-            pin_management::check_response(&response).map_err(|e| pin_management_error(&e))
+            pin_management::check_response(&response).map_err(pin_management_error)
         })
     }
 
@@ -250,10 +243,10 @@ impl<T: ApduTransport> EidReader<T> {
             let mut outcome = match reader.pace(None, &pace_info, password, None, false) {
                 Ok(outcome) => outcome,
                 Err(PaceFailure::Fault(e)) => return Err(e),
-                Err(PaceFailure::Refused(e)) => return Err(puk_refusal(&e)),
+                Err(PaceFailure::Refused(e)) => return Err(puk_refusal(e)),
             };
             let response = reader.send(Some(&mut outcome.secure_messaging), &pin_management::unblock_pin())?;
-            pin_management::check_response(&response).map_err(|e| pin_management_error(&e))
+            pin_management::check_response(&response).map_err(pin_management_error)
         })
     }
 
@@ -274,7 +267,7 @@ impl<T: ApduTransport> EidReader<T> {
         let Some(channel) = channel else {
             return self.transmit(command);
         };
-        let protected = channel.protect(command).map_err(|e| sm_error(&e))?;
+        let protected = channel.protect(command).map_err(sm_error)?;
         let response = self.transmit(&protected)?;
         match channel.unprotect(&response) {
             Ok(plain) => Ok(plain),
@@ -282,7 +275,7 @@ impl<T: ApduTransport> EidReader<T> {
             // channel; the status still tells what happened (ICAO 9303-11
             // 9.8.6.1). SM errors (6987, 6988) end the operation.
             Err(SmError::Unprotected(sw)) if !matches!(sw, 0x6987 | 0x6988) => Ok(ResponseApdu::new(Vec::new(), sw)),
-            Err(e) => Err(sm_error(&e)),
+            Err(e) => Err(sm_error(e)),
         }
     }
 
@@ -316,18 +309,14 @@ impl<T: ApduTransport> EidReader<T> {
 
     /// `EF.CardAccess`: the PACE variant and the Chip Authentication info.
     fn card_access(&mut self) -> Result<(PaceInfo, ChipAuthenticationInfo), CardError> {
-        let content =
-            self.read_file(None, SFI_CARD_ACCESS)?.map_err(|e| CardError::Unreadable(format!("EF.CardAccess: {e}")))?;
-        let access = CardAccess::parse(&content).map_err(|e| CardError::Unreadable(format!("EF.CardAccess: {e}")))?;
-        let pace_info = access
-            .select_pace()
-            .cloned()
-            .ok_or_else(|| CardError::Unreadable("the card offers no PACE variant this terminal implements".into()))?;
+        let content = self.read_file(None, SFI_CARD_ACCESS)?.map_err(|e| unreadable(EidFault::ReadCardAccess(e)))?;
+        let access = CardAccess::parse(&content).map_err(|e| unreadable(EidFault::CardAccess(e)))?;
+        let pace_info = access.select_pace().cloned().ok_or_else(|| unreadable(EidFault::NoSupportedPace))?;
         let ca_info = access
             .chip_authentication_infos()
             .find(|i| i.version == 2 && i.cipher.is_some())
             .cloned()
-            .ok_or_else(|| CardError::Unreadable("the card offers no Chip Authentication version 2".into()))?;
+            .ok_or_else(|| unreadable(EidFault::NoChipAuthentication))?;
         Ok((pace_info, ca_info))
     }
 
@@ -375,7 +364,7 @@ impl<T: ApduTransport> EidReader<T> {
             Ok(outcome) => return Ok(outcome),
             Err(PaceFailure::Fault(e)) => return Err(e),
             Err(PaceFailure::Refused(PaceError::PinSuspended)) => {}
-            Err(PaceFailure::Refused(e)) => return Err(self.pin_refusal(info, &e)),
+            Err(PaceFailure::Refused(e)) => return Err(self.pin_refusal(info, e)),
         }
         let Some(can) = can else { return Err(CardError::PinSuspended) };
         let can = password(Password::can(can.expose()))?;
@@ -385,21 +374,21 @@ impl<T: ApduTransport> EidReader<T> {
             Err(PaceFailure::Refused(PaceError::WrongPassword { .. } | PaceError::ChipTokenInvalid)) => {
                 return Err(CardError::WrongCan);
             }
-            Err(PaceFailure::Refused(e)) => return Err(refusal(&e)),
+            Err(PaceFailure::Refused(e)) => return Err(refusal(e)),
         };
         match self.pace(Some(&mut can_channel), info, pin, chat, true) {
             Ok(outcome) => Ok(outcome),
             Err(PaceFailure::Fault(e)) => Err(e),
-            Err(PaceFailure::Refused(e)) => Err(self.pin_refusal(info, &e)),
+            Err(PaceFailure::Refused(e)) => Err(self.pin_refusal(info, e)),
         }
     }
 
     /// What a refused PIN means for the citizen. A card that says only
     /// `6300` is asked for its retry counter with a fresh MSE:Set AT, which
     /// costs no attempt (TR-03110-3 B.8: the counter is reported on it).
-    fn pin_refusal(&mut self, info: &PaceInfo, error: &PaceError) -> CardError {
+    fn pin_refusal(&mut self, info: &PaceInfo, error: PaceError) -> CardError {
         let left = match error {
-            PaceError::WrongPassword { retries_left: Some(n) } => *n,
+            PaceError::WrongPassword { retries_left: Some(n) } => n,
             PaceError::WrongPassword { retries_left: None } => match self.pin_retries(info) {
                 Ok(n) => n,
                 Err(e) => return e,
@@ -424,7 +413,7 @@ impl<T: ApduTransport> EidReader<T> {
             Status::RetriesLeft(n) => Ok(n),
             Status::Blocked => Ok(0),
             Status::Deactivated | Status::ReferenceDataNotUsable => Err(CardError::Deactivated),
-            _ => Err(CardError::Unreadable(format!("the card reported its PIN counter as {:04X}", response.sw.0))),
+            _ => Err(unreadable(EidFault::PinCounter { sw: response.sw.0 })),
         }
     }
 
@@ -439,10 +428,10 @@ impl<T: ApduTransport> EidReader<T> {
             auxiliary_data: None,
         };
         let channel = &mut outcome.secure_messaging;
-        let (mut state, mut command) = terminal_auth::start(ta, &mut OsRandomness).map_err(|e| ta_error(&e))?;
+        let (mut state, mut command) = terminal_auth::start(ta, &mut OsRandomness).map_err(ta_error)?;
         let challenge = loop {
             let response = self.send(Some(channel), &command)?;
-            match state.handle(&response).map_err(|e| ta_error(&e))? {
+            match state.handle(&response).map_err(ta_error)? {
                 AckNext::More(next, next_command) => {
                     state = next;
                     command = next_command;
@@ -454,21 +443,19 @@ impl<T: ApduTransport> EidReader<T> {
             }
         };
         let response = self.send(Some(channel), &command)?;
-        let (state, command) = challenge.handle(&response, config.key()).map_err(|e| ta_error(&e))?;
+        let (state, command) = challenge.handle(&response, config.key()).map_err(ta_error)?;
         let response = self.send(Some(channel), &command)?;
-        state.handle(&response).map_err(|e| ta_error(&e))
+        state.handle(&response).map_err(ta_error)
     }
 
     /// Reads `EF.CardSecurity` and checks its signature chain.
     fn card_security(&mut self, channel: &mut SecureMessaging) -> Result<VerifiedCardSecurity, CardError> {
         let content = self.read_file(Some(channel), SFI_CARD_SECURITY)?.map_err(|e| match e {
-            ReadError::AccessDenied => CardError::TerminalRefused(
-                "the card did not release EF.CardSecurity after Terminal Authentication".into(),
-            ),
-            other => CardError::Unreadable(format!("EF.CardSecurity: {other}")),
+            ReadError::AccessDenied => terminal_refused(EidFault::CardSecurityWithheld),
+            other => unreadable(EidFault::ReadCardSecurity(other)),
         })?;
         passive_auth::verify_card_security(&content, self.config.trust(), today())
-            .map_err(|e| CardError::NotGenuine(format!("passive authentication: {e}")))
+            .map_err(|e| not_genuine(EidFault::PassiveAuthentication(e)))
     }
 
     /// Chip Authentication with the signed static key; returns the fresh channel.
@@ -479,11 +466,11 @@ impl<T: ApduTransport> EidReader<T> {
         card_security: &VerifiedCardSecurity,
         ephemeral: EphemeralCaKey,
     ) -> Result<SecureMessaging, CardError> {
-        let (state, command) = chip_auth::start_verified(info, card_security, ephemeral).map_err(|e| ca_error(&e))?;
+        let (state, command) = chip_auth::start_verified(info, card_security, ephemeral).map_err(ca_error)?;
         let response = self.send(Some(channel), &command)?;
-        let (state, command) = state.handle(&response).map_err(|e| ca_error(&e))?;
+        let (state, command) = state.handle(&response).map_err(ca_error)?;
         let response = self.send(Some(channel), &command)?;
-        state.handle(&response).map_err(|e| ca_error(&e))
+        state.handle(&response).map_err(ca_error)
     }
 }
 
@@ -495,17 +482,15 @@ impl<T: ApduTransport> EidSession<'_, T> {
         let data_item = data_item(item);
         let result = self.reader.read_file(Some(&mut self.channel), data_item.short_file_id());
         self.reader.stats.total = self.started.elapsed();
+        let data_group = data_item.data_group();
         match result? {
             Ok(content) => self
                 .identity
                 .add_data_group(data_item, &content)
-                .map_err(|e| CardError::Unreadable(format!("data group {}: {e}", data_item.data_group()))),
+                .map_err(|source| unreadable(EidFault::DataGroup { data_group, source })),
             Err(ReadError::FileNotFound) => Ok(()),
-            Err(ReadError::AccessDenied) => Err(CardError::TerminalRefused(format!(
-                "the card refused reading data group {}: not granted by the CHAT",
-                data_item.data_group()
-            ))),
-            Err(e) => Err(CardError::Unreadable(format!("data group {}: {e}", data_item.data_group()))),
+            Err(ReadError::AccessDenied) => Err(terminal_refused(EidFault::DataGroupRefused { data_group })),
+            Err(source) => Err(unreadable(EidFault::ReadDataGroup { data_group, source })),
         }
     }
 
@@ -532,12 +517,10 @@ pub(crate) fn data_item(item: CardItem) -> DataItem {
     }
 }
 
-/// `YYYYMMDD`, unknown parts as spaces (TR-03127 dates).
-fn card_date(date: &eid_identity::PartialDate) -> String {
-    let year = date.year.map_or_else(|| "    ".to_owned(), |y| format!("{y:04}"));
-    let month = date.month.map_or_else(|| "  ".to_owned(), |m| format!("{m:02}"));
-    let day = date.day.map_or_else(|| "  ".to_owned(), |d| format!("{d:02}"));
-    format!("{year}{month}{day}")
+/// A date as the card stores it: each part may be unknown (TR-03127), on
+/// both sides of the seam.
+fn card_date(date: &eid_identity::PartialDate) -> CardDate {
+    CardDate { year: date.year, month: date.month, day: date.day }
 }
 
 fn place_text(place: &Place) -> String {
@@ -578,69 +561,77 @@ fn session_identity(card: &eid_identity::Identity) -> Identity {
     }
 }
 
+fn unreadable(fault: EidFault) -> CardError {
+    CardError::Unreadable(Fault::new(fault))
+}
+
+fn not_genuine(fault: EidFault) -> CardError {
+    CardError::NotGenuine(Fault::new(fault))
+}
+
+fn terminal_refused(fault: EidFault) -> CardError {
+    CardError::TerminalRefused(Fault::new(fault))
+}
+
 /// A secret of the wrong shape never reaches the card (and costs no
 /// attempt). The session's PIN pad enforces the lengths, so this is a
 /// caller's mistake, reported without the digits.
 fn password(result: Result<Password, eid::password::PasswordError>) -> Result<Password, CardError> {
-    result.map_err(|e| CardError::Unreadable(format!("secret of the wrong shape, the card was not asked: {e}")))
+    result.map_err(|e| unreadable(EidFault::Secret(e)))
 }
 
 fn transport_error(e: TransportError) -> CardError {
     match e {
         TransportError::CardRemoved => CardError::CardRemoved,
         TransportError::NoCard => CardError::NoCard,
-        TransportError::CardReset => CardError::Unreadable("the card was reset during the operation".into()),
-        TransportError::Reader(detail) => CardError::Reader(detail),
-        TransportError::Malformed(detail) => CardError::Unreadable(detail),
+        e @ TransportError::Reader(_) => CardError::Reader(Fault::new(EidFault::Transport(e))),
+        e @ (TransportError::CardReset | TransportError::Malformed(_)) => unreadable(EidFault::Transport(e)),
     }
 }
 
-fn sm_error(e: &SmError) -> CardError {
-    CardError::Unreadable(format!("secure messaging: {e}"))
+fn sm_error(e: SmError) -> CardError {
+    unreadable(EidFault::SecureMessaging(e))
 }
 
 /// A PACE refusal that does not depend on which password was used.
-fn refusal(e: &PaceError) -> CardError {
+fn refusal(e: PaceError) -> CardError {
     match e {
         PaceError::PinSuspended => CardError::PinSuspended,
         PaceError::Blocked(PasswordKind::Puk) => CardError::WrongPuk,
         PaceError::Blocked(_) => CardError::PinBlocked,
         PaceError::Deactivated => CardError::Deactivated,
-        PaceError::ConditionsNotSatisfied => {
-            CardError::TerminalRefused("the card refused the PACE request (conditions of use not satisfied)".into())
-        }
-        PaceError::ChipTokenInvalid | PaceError::ReflectedKey | PaceError::Crypto(_) => {
-            CardError::NotGenuine(format!("PACE: {e}"))
-        }
-        other => CardError::Unreadable(format!("PACE: {other}")),
+        // The card refuses this terminal's request (e.g. its CHAT), not the citizen's password.
+        PaceError::ConditionsNotSatisfied => terminal_refused(EidFault::Pace(e)),
+        PaceError::ChipTokenInvalid | PaceError::ReflectedKey | PaceError::Crypto(_) => not_genuine(EidFault::Pace(e)),
+        other => unreadable(EidFault::Pace(other)),
     }
 }
 
-fn puk_refusal(e: &PaceError) -> CardError {
+fn puk_refusal(e: PaceError) -> CardError {
     match e {
         PaceError::WrongPassword { .. } => CardError::WrongPuk,
         other => refusal(other),
     }
 }
 
-fn ta_error(e: &TaError) -> CardError {
+fn ta_error(e: TaError) -> CardError {
     match e {
         TaError::UnknownAuthority(_) | TaError::CertificateRejected { .. } | TaError::SignatureRejected(_) => {
-            CardError::TerminalRefused(e.to_string())
+            terminal_refused(EidFault::TerminalAuthentication(e))
         }
-        other => CardError::Unreadable(format!("Terminal Authentication: {other}")),
+        other => unreadable(EidFault::TerminalAuthentication(other)),
     }
 }
 
-fn ca_error(e: &CaError) -> CardError {
-    CardError::NotGenuine(format!("Chip Authentication: {e}"))
+fn ca_error(e: CaError) -> CardError {
+    not_genuine(EidFault::ChipAuthentication(e))
 }
 
-fn pin_management_error(e: &PinManagementError) -> CardError {
+fn pin_management_error(e: PinManagementError) -> CardError {
     match e {
-        PinManagementError::InvalidNewPin(_) => CardError::Unreadable("the new PIN must be six digits".into()),
+        PinManagementError::InvalidNewPin(shape) => unreadable(EidFault::Secret(shape)),
         PinManagementError::Deactivated => CardError::Deactivated,
-        other => CardError::Unreadable(format!("PIN management: {other}")),
+        other => unreadable(EidFault::PinManagement(other)),
     }
 }
 
@@ -649,11 +640,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_keep_unknown_parts_as_spaces() {
+    fn dates_keep_unknown_parts_unknown() {
         let full = eid_identity::PartialDate { year: Some(1964), month: Some(8), day: Some(12) };
-        assert_eq!(card_date(&full), "19640812");
+        assert_eq!(card_date(&full), CardDate::new(1964, 8, 12));
         let year_only = eid_identity::PartialDate { year: Some(1964), month: None, day: None };
-        assert_eq!(card_date(&year_only), "1964    ");
+        assert_eq!(card_date(&year_only), CardDate { year: Some(1964), month: None, day: None });
     }
 
     #[test]

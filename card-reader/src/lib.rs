@@ -16,12 +16,14 @@
 //! identifies exactly as a real terminal does.
 
 mod eid_config;
+mod eid_fault;
 mod eid_reader;
 mod simulated;
 
 pub use eid_config::{EidConfig, EidConfigError};
+pub use eid_fault::EidFault;
 pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};
-pub use simulated::{CardFile, CardFileError, SimulatedCardSlot, SimulatedReader};
+pub use simulated::{CardFile, CardFileError, SimulatedCardSlot, SimulatedReader, SimulatedReaderError};
 
 use session::{CardData, CardError, CardItem, Pin};
 use std::time::Duration;
@@ -37,17 +39,6 @@ pub enum CardEvent {
     ReaderGone,
     /// The reader is back.
     ReaderBack,
-}
-
-/// Where the citizen types secrets (PIN, CAN, PUK).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PinEntry {
-    /// On the terminal's touch screen.
-    OnScreen,
-    /// On the reader's own PIN pad (PC/SC part 10 `EXECUTE_PACE`): the
-    /// secret never reaches the terminal, whose UI says "enter your PIN on
-    /// the reader".
-    OnReader,
 }
 
 /// A card reader as the session needs it.
@@ -69,8 +60,12 @@ pub enum PinEntry {
 ///   sets `new` (6 digits). [`CardReader::unblock_pin`] authenticates with the
 ///   PUK and resets the PIN's retry counter; the PIN itself stays as it was.
 ///   Both fail like `read` does, plus [`CardError::WrongPuk`].
-/// - [`CardReader::pin_entry`] says where secrets are typed; when it is
-///   [`PinEntry::OnReader`] the `Pin` arguments are empty and ignored.
+/// - The citizen types every secret on the terminal's screen; the reader
+///   gets it as a [`Pin`].
+/// - A technical fault ([`CardError::Unreadable`], [`CardError::NotGenuine`],
+///   [`CardError::TerminalRefused`], [`CardError::Reader`]) carries the
+///   reader's typed error as its [`session::Fault`]; for [`EidReader`] that
+///   is an [`EidFault`].
 pub trait CardReader: Send {
     /// The next event at the reader, waiting at most `timeout`.
     fn next_event(&mut self, timeout: Duration) -> Option<CardEvent>;
@@ -83,9 +78,4 @@ pub trait CardReader: Send {
 
     /// Unblocks a blocked PIN with the PUK.
     fn unblock_pin(&mut self, puk: &Pin) -> Result<(), CardError>;
-
-    /// Where the citizen types secrets for this reader.
-    fn pin_entry(&self) -> PinEntry {
-        PinEntry::OnScreen
-    }
 }

@@ -18,13 +18,15 @@
 //! in gives the card with that PIN (and a fresh retry counter); once the PIN
 //! is changed back to the file's, nothing of it is kept. What the terminal
 //! read from the card belongs to the session and is wiped there.
+//!
+//! This module uses only the public API of `card-reader`, `eid` and
+//! `eid-sim-card`, so that it can live in a crate of its own.
 
-use crate::eid_reader::{ApduTransport, EidReader, TransportError};
-use crate::{CardEvent, CardReader, EidConfig, EidConfigError};
+use crate::{ApduTransport, CardEvent, CardReader, EidConfig, EidConfigError, EidReader, TransportError};
 use eid::apdu::{CommandApdu, ResponseApdu};
 use eid_sim_card::{CardHolder, Secrets, SimCard, SimCardError};
 use serde::Deserialize;
-use session::{CardData, CardError, CardItem, Identity, Pin};
+use session::{CardData, CardError, CardItem, Fault, Pin};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -50,6 +52,14 @@ pub enum CardFileError {
         /// Why.
         source: toml::de::Error,
     },
+    /// A date in the file is not `YYYYMMDD`.
+    #[error("the simulated card file {path} is not valid: {field} must be YYYYMMDD, a space for each unknown digit")]
+    Date {
+        /// The file.
+        path: PathBuf,
+        /// The key of the date, e.g. `date-of-birth`.
+        field: &'static str,
+    },
     /// The simulated card could not be produced or loaded (are the Debian
     /// packages `openpace`, `openssl` and `libeac3` installed?).
     #[error("cannot produce the simulated card: {0}")]
@@ -59,7 +69,43 @@ pub enum CardFileError {
     Config(#[from] EidConfigError),
 }
 
-/// The contents of a simulated card. Zeroized on drop.
+/// Why the simulated reader could not serve an operation: the fault inside
+/// [`CardError::Reader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum SimulatedReaderError {
+    /// The demo controls unplugged the reader.
+    #[error("the simulated reader is unplugged; plug it back in with the demo controls")]
+    Unplugged,
+}
+
+/// The contents of a simulated card: its secrets, whether its eID function
+/// is on, and the holder's data. Zeroized on drop.
+///
+/// The format (TOML, keys in kebab case):
+///
+/// ```toml
+/// pin = "123456"
+/// can = "500540"
+/// puk = "9876543210"
+/// eid-enabled = true
+///
+/// [identity]                # every item optional
+/// document-type = "ID"
+/// issuing-state = "D"
+/// date-of-expiry = "20311031"
+/// given-names = "Erika"
+/// family-names = "Mustermann"
+/// artistic-name = ""
+/// date-of-birth = "19640812"
+/// place-of-birth = "Berlin"
+/// birth-name = "Gabler"
+///
+/// [identity.place-of-residence]
+/// street = "Heidestraße 17"
+/// postal-code = "51147"
+/// city = "Köln"
+/// country = "D"
+/// ```
 #[derive(Clone, Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(rename_all = "kebab-case")]
 pub struct CardFile {
@@ -67,16 +113,85 @@ pub struct CardFile {
     can: String,
     puk: String,
     eid_enabled: bool,
-    identity: Identity,
+    identity: CardHolderFile,
+}
+
+/// The `[identity]` table of a card file: the holder's data as the card
+/// stores it. Dates are `YYYYMMDD` as in the card's `NumericString`, with a
+/// space for each digit the issuing authority left unknown (TR-03127).
+#[derive(Clone, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(rename_all = "kebab-case")]
+struct CardHolderFile {
+    document_type: Option<String>,
+    issuing_state: Option<String>,
+    date_of_expiry: Option<String>,
+    given_names: Option<String>,
+    family_names: Option<String>,
+    artistic_name: Option<String>,
+    date_of_birth: Option<String>,
+    place_of_birth: Option<String>,
+    birth_name: Option<String>,
+    place_of_residence: Option<AddressFile>,
+}
+
+/// The `[identity.place-of-residence]` table of a card file.
+#[derive(Clone, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(rename_all = "kebab-case")]
+struct AddressFile {
+    street: String,
+    postal_code: String,
+    city: String,
+    country: String,
+}
+
+impl CardHolderFile {
+    /// The first date that is not `YYYYMMDD`, by its key.
+    fn malformed_date(&self) -> Option<&'static str> {
+        let well_formed = |date: &str| date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit() || b == b' ');
+        [("date-of-expiry", &self.date_of_expiry), ("date-of-birth", &self.date_of_birth)]
+            .into_iter()
+            .find(|(_, date)| date.as_deref().is_some_and(|d| !well_formed(d)))
+            .map(|(key, _)| key)
+    }
+
+    /// The holder as the simulated card stores it; an item the file leaves
+    /// out is empty on the card.
+    fn card_holder(&self) -> CardHolder {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let address = self.place_of_residence.as_ref();
+        let field = |f: fn(&AddressFile) -> &String| address.map(|a| f(a).clone()).unwrap_or_default();
+        CardHolder {
+            document_type: text(&self.document_type),
+            issuing_state: text(&self.issuing_state),
+            date_of_expiry: text(&self.date_of_expiry),
+            given_names: text(&self.given_names),
+            family_names: text(&self.family_names),
+            religious_artistic_name: text(&self.artistic_name),
+            date_of_birth: text(&self.date_of_birth),
+            place_of_birth: text(&self.place_of_birth),
+            birth_name: self.birth_name.clone(),
+            place_of_residence: eid_sim_card::Address {
+                street: field(|a| &a.street),
+                city: field(|a| &a.city),
+                zip: field(|a| &a.postal_code),
+                country: field(|a| &a.country),
+            },
+        }
+    }
 }
 
 impl CardFile {
     /// Reads a card file (TOML).
     pub fn load(path: &Path) -> Result<Self, CardFileError> {
-        let text = zeroize::Zeroizing::new(
+        let text = Zeroizing::new(
             std::fs::read_to_string(path).map_err(|source| CardFileError::Read { path: path.into(), source })?,
         );
-        toml::from_str(&text).map_err(|source| CardFileError::Syntax { path: path.into(), source })
+        let file: CardFile =
+            toml::from_str(&text).map_err(|source| CardFileError::Syntax { path: path.into(), source })?;
+        match file.identity.malformed_date() {
+            Some(field) => Err(CardFileError::Date { path: path.into(), field }),
+            None => Ok(file),
+        }
     }
 
     /// The PIN, as the citizen knows it from the PIN letter (for the scripted
@@ -85,36 +200,10 @@ impl CardFile {
         digits(&self.pin)
     }
 
-    /// The card access number printed on the card.
-    pub fn can(&self) -> Pin {
-        digits(&self.can)
-    }
-
     /// The card this file describes, personalised in `card_dir`.
     fn make_card(&self, card_dir: &Path) -> Result<SimCard, SimCardError> {
-        let id = &self.identity;
-        let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        let address = id.place_of_residence.as_ref();
-        let field = |f: fn(&session::Address) -> &String| address.map(|a| f(a).clone()).unwrap_or_default();
-        let holder = CardHolder {
-            document_type: text(&id.document_type),
-            issuing_state: text(&id.issuing_state),
-            date_of_expiry: text(&id.date_of_expiry),
-            given_names: text(&id.given_names),
-            family_names: text(&id.family_names),
-            religious_artistic_name: text(&id.artistic_name),
-            date_of_birth: text(&id.date_of_birth),
-            place_of_birth: text(&id.place_of_birth),
-            birth_name: id.birth_name.clone(),
-            place_of_residence: eid_sim_card::Address {
-                street: field(|a| &a.street),
-                city: field(|a| &a.city),
-                zip: field(|a| &a.postal_code),
-                country: field(|a| &a.country),
-            },
-        };
         let secrets = Secrets { pin: self.pin.clone(), can: self.can.clone(), puk: self.puk.clone() };
-        let mut card = SimCard::new(card_dir, holder, secrets)?;
+        let mut card = SimCard::new(card_dir, self.identity.card_holder(), secrets)?;
         card.set_eid_deactivated(!self.eid_enabled);
         Ok(card)
     }
@@ -324,10 +413,10 @@ struct SlotTransport<'s> {
 
 impl ApduTransport for SlotTransport<'_> {
     fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
-        let bytes = Zeroizing::new(command.to_bytes().map_err(|e| TransportError::Malformed(e.to_string()))?);
+        let bytes = Zeroizing::new(command.to_bytes().map_err(|e| TransportError::Malformed(Fault::new(e)))?);
         let mut state = self.slot.lock();
         if !state.reader_present {
-            return Err(TransportError::Reader("the simulated reader is unplugged".into()));
+            return Err(TransportError::Reader(Fault::new(SimulatedReaderError::Unplugged)));
         }
         if let Some(left) = self.pull_after.as_mut() {
             if *left == 0 {
@@ -340,7 +429,7 @@ impl ApduTransport for SlotTransport<'_> {
         }
         let Some(card) = state.inserted.as_mut() else { return Err(TransportError::CardRemoved) };
         let answer = Zeroizing::new(card.transmit(&bytes));
-        ResponseApdu::from_bytes(&answer).map_err(|e| TransportError::Malformed(e.to_string()))
+        ResponseApdu::from_bytes(&answer).map_err(|e| TransportError::Malformed(Fault::new(e)))
     }
 }
 
@@ -383,7 +472,7 @@ impl SimulatedReader {
         let (config, pull) = {
             let mut state = self.slot.lock();
             if !state.reader_present {
-                return Err(CardError::Reader("the simulated reader is unplugged".into()));
+                return Err(CardError::Reader(Fault::new(SimulatedReaderError::Unplugged)));
             }
             let config = state.personalisation.as_ref().map(|p| Arc::clone(&p.config));
             let pull = std::mem::take(&mut state.pull_during_next_read);
@@ -433,9 +522,13 @@ impl CardReader for SimulatedReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use session::CardDate;
+
+    /// The demo's card file, relative to this crate's manifest.
+    const DEMO_CARD: &str = "../kiosk/config/demo-card.toml";
 
     fn demo_card() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../kiosk/config/demo-card.toml")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO_CARD)
     }
 
     fn pin(digits: &str) -> Pin {
@@ -513,7 +606,11 @@ mod tests {
         assert_eq!(reader.read(&pin("123456"), None, &[]), Err(CardError::NoCard));
         slot.unplug_reader();
         assert_eq!(reader.next_event(Duration::ZERO), Some(CardEvent::ReaderGone));
-        assert!(matches!(reader.read(&pin("123456"), None, &[]), Err(CardError::Reader(_))));
+        let unplugged = reader.read(&pin("123456"), None, &[]);
+        assert!(
+            matches!(&unplugged, Err(CardError::Reader(fault)) if fault.downcast_ref() == Some(&SimulatedReaderError::Unplugged)),
+            "{unplugged:?}"
+        );
         slot.plug_reader();
         assert_eq!(reader.next_event(Duration::ZERO), Some(CardEvent::ReaderBack));
         assert_eq!(reader.next_event(Duration::from_millis(10)), None);
@@ -534,6 +631,40 @@ mod tests {
         let (mut reader, slot) = inserted();
         slot.set_eid_enabled(false);
         assert_eq!(reader.read(&pin("123456"), None, &[CardItem::GivenNames]), Err(CardError::Deactivated));
+    }
+
+    #[test]
+    fn the_card_files_dates_reach_the_session_as_dates() {
+        let (mut reader, _slot) = inserted();
+        let data = reader.read(&pin("123456"), None, &[CardItem::DateOfExpiry, CardItem::DateOfBirth]).unwrap();
+        assert_eq!(data.identity.date_of_expiry, Some(CardDate::new(2031, 10, 31)));
+        assert_eq!(data.identity.date_of_birth, Some(CardDate::new(1964, 8, 12)));
+    }
+
+    /// The demo card file with its date of birth replaced by `date`.
+    fn card_born_on(dir: &Path, date: &str) -> PathBuf {
+        let path = dir.join("card.toml");
+        let text = std::fs::read_to_string(demo_card()).unwrap();
+        assert!(text.contains("\"19640812\""), "the demo card's date of birth moved");
+        std::fs::write(&path, text.replace("\"19640812\"", &format!("\"{date}\""))).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_date_with_unknown_month_and_day_reaches_the_session_with_only_the_year() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut reader, slot) = SimulatedReader::new();
+        slot.insert(&card_born_on(dir.path(), "1964    ")).unwrap();
+        let data = reader.read(&pin("123456"), None, &[CardItem::DateOfBirth]).unwrap();
+        assert_eq!(data.identity.date_of_birth, Some(CardDate { year: Some(1964), month: None, day: None }));
+    }
+
+    #[test]
+    fn a_date_that_is_not_yyyymmdd_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = CardFile::load(&card_born_on(dir.path(), "12.08.1964")).err().unwrap();
+        assert!(matches!(&err, CardFileError::Date { field: "date-of-birth", .. }), "{err}");
+        assert!(err.to_string().contains("YYYYMMDD"), "{err}");
     }
 
     #[test]

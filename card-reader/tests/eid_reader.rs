@@ -4,11 +4,15 @@
 //! typed error, never a panic, and a card whose signed data was altered is
 //! not trusted.
 
-use card_reader::{ApduTransport, EidConfig, EidReader, TransportError};
-use eid::apdu::{CommandApdu, ResponseApdu};
+use card_reader::{ApduTransport, EidConfig, EidFault, EidReader, TransportError};
+use eid::apdu::{ApduError, CommandApdu, ResponseApdu};
+use eid::files::ReadError;
+use eid::pace::{PaceError, PaceStep};
+use eid::passive_auth::PaError;
+use eid::secure_messaging::SmError;
 use eid_sim_card::personalise::personalise;
 use eid_sim_card::{CardHolder, Secrets, SimCard};
-use session::{CardError, CardItem, Pin};
+use session::{CardError, CardItem, Fault, Pin};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,21 +23,21 @@ fn pin(digits: &str) -> Pin {
 }
 
 /// How a test alters the card's answer to the `n`-th command (0-based).
-type Fault = Box<dyn FnMut(usize, &CommandApdu, Vec<u8>) -> Vec<u8>>;
+type Injector = Box<dyn FnMut(usize, &CommandApdu, Vec<u8>) -> Vec<u8>>;
 
 /// The simulated card, reached directly, with a fault injector in between.
 struct FaultyLine {
     card: SimCard,
     sent: usize,
-    fault: Fault,
+    inject: Injector,
 }
 
 impl ApduTransport for FaultyLine {
     fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
-        let bytes = command.to_bytes().map_err(|e| TransportError::Malformed(e.to_string()))?;
-        let answer = (self.fault)(self.sent, command, self.card.transmit(&bytes));
+        let bytes = command.to_bytes().map_err(|e| TransportError::Malformed(Fault::new(e)))?;
+        let answer = (self.inject)(self.sent, command, self.card.transmit(&bytes));
         self.sent += 1;
-        ResponseApdu::from_bytes(&answer).map_err(|e| TransportError::Malformed(e.to_string()))
+        ResponseApdu::from_bytes(&answer).map_err(|e| TransportError::Malformed(Fault::new(e)))
     }
 }
 
@@ -57,16 +61,25 @@ fn setup() -> Setup {
     setup_with(|_| {})
 }
 
-fn reader(setup: Setup, fault: impl FnMut(usize, &CommandApdu, Vec<u8>) -> Vec<u8> + 'static) -> EidReader<FaultyLine> {
-    EidReader::new(FaultyLine { card: setup.card, sent: 0, fault: Box::new(fault) }, setup.config)
+fn reader(
+    setup: Setup,
+    inject: impl FnMut(usize, &CommandApdu, Vec<u8>) -> Vec<u8> + 'static,
+) -> EidReader<FaultyLine> {
+    EidReader::new(FaultyLine { card: setup.card, sent: 0, inject: Box::new(inject) }, setup.config)
 }
 
 const ITEMS: [CardItem; 2] = [CardItem::GivenNames, CardItem::PlaceOfResidence];
 
-fn unreadable(result: Result<impl std::fmt::Debug, CardError>, expected: &str) {
+/// The step that failed, for an error whose fault is the reader's.
+fn cause(fault: &Fault) -> &EidFault {
+    fault.downcast_ref::<EidFault>().unwrap_or_else(|| panic!("not an EidFault: {fault:?}"))
+}
+
+/// Asserts that `result` is [`CardError::Unreadable`] for the cause `expected` accepts.
+fn unreadable(result: Result<impl std::fmt::Debug, CardError>, expected: impl FnOnce(&EidFault) -> bool) {
     match result {
-        Err(CardError::Unreadable(detail)) => assert!(detail.contains(expected), "{detail:?} lacks {expected:?}"),
-        other => panic!("expected Unreadable({expected}), got {other:?}"),
+        Err(CardError::Unreadable(fault)) => assert!(expected(cause(&fault)), "unexpected cause: {fault:?}"),
+        other => panic!("expected Unreadable, got {other:?}"),
     }
 }
 
@@ -84,14 +97,19 @@ fn an_untouched_line_reads_the_identity() {
 #[test]
 fn a_response_shorter_than_a_status_word_is_a_typed_error() {
     let mut reader = reader(setup(), |n, _, answer| if n == 2 { vec![0x90] } else { answer });
-    unreadable(reader.read(&pin("123456"), None, &ITEMS), "status word");
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), |cause| {
+        matches!(cause, EidFault::Transport(TransportError::Malformed(apdu))
+            if apdu.downcast_ref() == Some(&ApduError::ResponseTooShort(1)))
+    });
 }
 
 #[test]
 fn a_wrong_status_word_during_pace_is_a_typed_error() {
     // Command 1 is PACE's MSE:Set AT (after the EF.CardAccess read).
     let mut reader = reader(setup(), |n, _, answer| if n == 1 { vec![0x6A, 0x80] } else { answer });
-    unreadable(reader.read(&pin("123456"), None, &ITEMS), "6A80");
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), |cause| {
+        matches!(cause, EidFault::Pace(PaceError::UnexpectedStatus { step: PaceStep::SetAt, sw: 0x6A80 }))
+    });
 }
 
 #[test]
@@ -103,7 +121,7 @@ fn a_bad_tlv_length_in_a_pace_answer_is_a_typed_error() {
         }
         answer
     });
-    unreadable(reader.read(&pin("123456"), None, &ITEMS), "TLV");
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), |cause| matches!(cause, EidFault::Pace(PaceError::Tlv(_))));
 }
 
 #[test]
@@ -112,7 +130,10 @@ fn a_truncated_ef_card_access_is_a_typed_error() {
         // The card claims the file ends (6282) twelve bytes early.
         if n == 0 { [&answer[..answer.len() - 12], &[0x62, 0x82]].concat() } else { answer }
     });
-    unreadable(reader.read(&pin("123456"), None, &ITEMS), "EF.CardAccess");
+    unreadable(
+        reader.read(&pin("123456"), None, &ITEMS),
+        |cause| matches!(cause, EidFault::ReadCardAccess(ReadError::ShortFile { got, announced }) if got < announced),
+    );
 }
 
 /// The first command after PACE is protected; its answer's MAC is the last
@@ -131,7 +152,9 @@ fn flip_mac_of_answer(target: usize) -> impl FnMut(usize, &CommandApdu, Vec<u8>)
 fn a_bad_mac_on_a_protected_answer_is_a_typed_error() {
     // 0: EF.CardAccess, 1-5: PACE, 6: MSE:Set DST of TA, the first protected command.
     let mut reader = reader(setup(), flip_mac_of_answer(6));
-    unreadable(reader.read(&pin("123456"), None, &ITEMS), "MAC");
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), |cause| {
+        matches!(cause, EidFault::SecureMessaging(SmError::BadMac))
+    });
 }
 
 #[test]
@@ -143,7 +166,9 @@ fn a_replayed_answer_with_the_wrong_send_sequence_counter_is_a_typed_error() {
         previous = answer;
         replay
     });
-    unreadable(reader.read(&pin("123456"), None, &ITEMS), "MAC");
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), |cause| {
+        matches!(cause, EidFault::SecureMessaging(SmError::BadMac))
+    });
 }
 
 #[test]
@@ -159,7 +184,11 @@ fn a_card_whose_signed_security_object_was_altered_is_not_genuine() {
     });
     let mut reader = reader(setup, |_, _, answer| answer);
     let err = reader.read(&pin("123456"), None, &ITEMS).unwrap_err();
-    assert!(matches!(&err, CardError::NotGenuine(detail) if detail.contains("passive authentication")), "{err:?}");
+    assert!(
+        matches!(&err, CardError::NotGenuine(fault)
+            if matches!(cause(fault), EidFault::PassiveAuthentication(PaError::DigestMismatch))),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -168,7 +197,27 @@ fn a_data_group_the_chat_did_not_grant_is_refused_by_the_card() {
     let mut session = reader.authenticate(&pin("123456"), None, &[CardItem::GivenNames]).unwrap();
     session.read_item(CardItem::GivenNames).unwrap();
     let err = session.read_item(CardItem::DateOfBirth).unwrap_err();
-    assert!(matches!(&err, CardError::TerminalRefused(detail) if detail.contains("data group 8")), "{err:?}");
+    assert!(
+        matches!(&err, CardError::TerminalRefused(fault)
+            if cause(fault) == &EidFault::DataGroupRefused { data_group: 8 }),
+        "{err:?}"
+    );
+}
+
+/// The error's message and the messages of its whole `source()` chain.
+fn messages(err: &CardError) -> Vec<String> {
+    std::iter::successors(Some(err as &dyn std::error::Error), |e| e.source()).map(ToString::to_string).collect()
+}
+
+#[test]
+fn the_maintainers_message_says_what_failed_and_what_to_do() {
+    let mut reader = reader(setup(), flip_mac_of_answer(6));
+    let err = reader.read(&pin("123456"), None, &ITEMS).unwrap_err();
+    let message = err.to_string();
+    assert!(message.starts_with("the card could not be read: secure messaging with the card failed"), "{message}");
+    assert!(message.contains("response MAC does not verify"), "{message}");
+    assert!(message.contains("take the card out and try again"), "{message}");
+    assert_eq!(messages(&err).last().map(String::as_str), Some(SmError::BadMac.to_string().as_str()));
 }
 
 #[test]
@@ -177,5 +226,6 @@ fn no_error_detail_carries_the_pin() {
     for attempt in ["482913", "482913"] {
         let err = reader.read(&pin(attempt), None, &ITEMS).unwrap_err();
         assert!(!format!("{err:?} {err}").contains(attempt), "{err:?}");
+        assert!(messages(&err).iter().all(|m| !m.contains(attempt)), "{:?}", messages(&err));
     }
 }

@@ -30,8 +30,8 @@ const ROLE_MASK: u64 = 0b11 << 38;
 /// All 40 bits of an authentication terminal CHAT.
 const CHAT_BITS: u64 = (1 << 40) - 1;
 
-/// The card's passwords. Wiped when dropped.
-#[derive(Clone, Debug, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+/// The card's passwords. Wiped when dropped; its `Debug` shows none of them.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct Secrets {
     /// Six digits, or five digits: then it is still the transport PIN.
     pub pin: String,
@@ -39,6 +39,12 @@ pub struct Secrets {
     pub can: String,
     /// The ten-digit PIN unblocking key.
     pub puk: String,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(..)")
+    }
 }
 
 impl Secrets {
@@ -870,6 +876,12 @@ fn wrap_response(eac: &mut EacContext, r: &Response) -> Result<Vec<u8>, crate::f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        let secrets = Secrets { pin: "123456".into(), can: "500540".into(), puk: "9876543210".into() };
+        assert_eq!(format!("{secrets:?}"), "Secrets(..)");
+    }
 
     #[test]
     fn atr_check_byte_makes_the_xor_zero() {

@@ -5,13 +5,14 @@
 //! ASN.1 value.
 
 use serde::Deserialize;
+use std::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::tlv;
 
 /// A structured address (`Place` of TR-03110-4: street `AA`, city `AB`,
 /// country `AD`, zip code `AE`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct Address {
     /// Street and house number.
     pub street: String,
@@ -24,8 +25,8 @@ pub struct Address {
 }
 
 /// The personal data on the card. Dates are `YYYYMMDD`; strings are UTF-8
-/// (umlauts survive). Wiped when dropped.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Zeroize, ZeroizeOnDrop)]
+/// (umlauts survive). Wiped when dropped; its `Debug` shows none of it.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct CardHolder {
     /// DG1, `ID` for the identity card.
     pub document_type: String,
@@ -49,6 +50,18 @@ pub struct CardHolder {
     pub birth_name: Option<String>,
     /// DG17.
     pub place_of_residence: Address,
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Address(..)")
+    }
+}
+
+impl fmt::Debug for CardHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CardHolder(..)")
+    }
 }
 
 impl CardHolder {
@@ -112,6 +125,12 @@ impl CardHolder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_shows_no_personal_data() {
+        let holder = CardHolder::erika();
+        assert_eq!(format!("{holder:?} {:?}", holder.place_of_residence), "CardHolder(..) Address(..)");
+    }
 
     #[test]
     fn document_type_is_a_printable_string_in_tag_61() {

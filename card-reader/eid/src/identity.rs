@@ -20,9 +20,11 @@
 //!     zipcode [14] PrintableString OPTIONAL }-- AE
 //! ```
 //!
-//! All personal data is zeroized when dropped and has no `Display`, so it
+//! All personal data is zeroized when dropped, has no `Display`, and its
+//! `Debug` shows which data groups are there but not what they say, so it
 //! cannot end up in a log line by accident.
 
+use std::fmt;
 use thiserror::Error;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -56,7 +58,7 @@ pub enum IdentityError {
 
 /// A date from the card; parts unknown to the authority are `None`
 /// (TR-03127: spaces in the `NumericString`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Zeroize)]
+#[derive(Clone, Copy, PartialEq, Eq, Zeroize)]
 pub struct PartialDate {
     /// Year.
     pub year: Option<u16>,
@@ -67,7 +69,7 @@ pub struct PartialDate {
 }
 
 /// A structured address (`Place`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct Address {
     /// Street and house number.
     pub street: Option<String>,
@@ -82,7 +84,7 @@ pub struct Address {
 }
 
 /// A `GeneralPlace`.
-#[derive(Clone, Debug, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub enum Place {
     /// A structured address.
     Structured(Address),
@@ -93,7 +95,7 @@ pub enum Place {
 }
 
 /// The data a service may read, each present only if requested and allowed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct Identity {
     /// DG1, e.g. `ID` for the identity card.
     pub document_type: Option<String>,
@@ -117,7 +119,54 @@ pub struct Identity {
     pub place_of_residence: Option<Place>,
 }
 
+impl fmt::Debug for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PartialDate(..)")
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Address(..)")
+    }
+}
+
+impl fmt::Debug for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Place::Structured(_) => "Place::Structured(..)",
+            Place::FreeText(_) => "Place::FreeText(..)",
+            Place::NoPlaceInfo(_) => "Place::NoPlaceInfo(..)",
+        })
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity").field("data_groups", &self.data_groups()).finish_non_exhaustive()
+    }
+}
+
 impl Identity {
+    /// The data groups this identity holds, in order.
+    fn data_groups(&self) -> Vec<u8> {
+        [
+            (1, self.document_type.is_some()),
+            (2, self.issuing_state.is_some()),
+            (3, self.date_of_expiry.is_some()),
+            (4, self.given_names.is_some()),
+            (5, self.family_names.is_some()),
+            (6, self.religious_artistic_name.is_some()),
+            (8, self.date_of_birth.is_some()),
+            (9, self.place_of_birth.is_some()),
+            (13, self.birth_name.is_some()),
+            (17, self.place_of_residence.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(dg, present)| present.then_some(dg))
+        .collect()
+    }
+
     /// Parses one data group file's content and stores it in this identity.
     pub fn add_data_group(&mut self, item: DataItem, content: &[u8]) -> Result<(), IdentityError> {
         let dg = item.data_group();
@@ -214,6 +263,21 @@ mod tests {
 
     fn utf8(s: &str) -> Vec<u8> {
         tlv::encode(0x0C, s.as_bytes())
+    }
+
+    #[test]
+    fn debug_output_names_the_data_groups_but_not_their_content() {
+        let mut id = Identity::default();
+        id.add_data_group(DataItem::GivenNames, &wrap(0x64, &utf8("Erika"))).unwrap();
+        id.add_data_group(DataItem::DateOfBirth, &wrap(0x68, &tlv::encode(0x12, b"19640812"))).unwrap();
+        let street = tlv::encode(0xAA, &utf8("Heidestraße 17"));
+        let city = tlv::encode(0xAB, &utf8("Köln"));
+        let country = tlv::encode(0xAD, &tlv::encode(0x13, b"D"));
+        let place = tlv::encode(0x30, &[street, city, country].concat());
+        id.add_data_group(DataItem::PlaceOfResidence, &wrap(0x71, &place)).unwrap();
+        assert_eq!(format!("{id:?}"), "Identity { data_groups: [4, 8, 17], .. }");
+        let fields = format!("{:?} {:?}", id.date_of_birth, id.place_of_residence);
+        assert_eq!(fields, "Some(PartialDate(..)) Some(Place::Structured(..))");
     }
 
     #[test]

@@ -19,6 +19,9 @@
 //! BINARY chunks: files are read in chunks of `eid::files::CHUNK` bytes so
 //! that protected answers fit short APDUs on every reader, which costs
 //! EF.CardSecurity (about 1 KiB) four to five more.
+//!
+//! This module uses only the public API of `reader-pcsc`, `card-reader` and
+//! `session`, so that it can live in a crate of its own.
 
 use crate::PcscReader;
 use card_reader::{CardEvent, CardReader, EidConfig};

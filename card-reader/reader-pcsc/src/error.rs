@@ -47,9 +47,6 @@ pub enum PcscError {
     /// The feature list is malformed at the given byte offset.
     #[error("malformed PC/SC part 10 feature list at byte {0}")]
     BadFeatureList(usize),
-    /// The PIN pad reader's EstablishPACEChannel could not be encoded or its answer is malformed.
-    #[error("PACE on the reader: {0}")]
-    PaceOnReader(crate::PaceOnReaderError),
     /// Any other PC/SC failure, with pcsc-lite's own description.
     #[error("PC/SC error: {0}")]
     Pcsc(pcsc::Error),

@@ -62,8 +62,8 @@ impl Features {
 /// Asks the reader behind `card` for its part 10 features.
 ///
 /// A reader without part 10 support fails the control call; that is
-/// reported as [`PcscError::NoFeatures`] so the caller can fall back to
-/// PIN entry on the terminal's own screen.
+/// reported as [`PcscError::NoFeatures`], so the caller can tell it from a
+/// card or service that went away.
 pub fn features(card: &pcsc::Card) -> Result<Features, PcscError> {
     let mut buf = [0u8; 256];
     let answer = card.control(pcsc::ctl_code(GET_FEATURE_REQUEST as _), &[], &mut buf).map_err(|e| match e {

@@ -14,15 +14,14 @@
 //!   `\\?PnP?\Notification` pseudo-reader, turned into
 //!   [`card_reader::CardEvent`]s;
 //! - [`Features`]: the PC/SC part 10 feature list (`GET_FEATURE_REQUEST`),
-//!   which tells whether a PIN pad reader can run PACE or verify a PIN itself;
-//!   [`establish_pace_channel`] encodes and decodes PACE on such a reader
-//!   (not yet used by [`PcscReader`], which runs PACE on the terminal).
+//!   which tells whether a PIN pad reader can run PACE or verify a PIN
+//!   itself. [`PcscReader`] records it for maintainers but runs PACE on the
+//!   terminal, with the secrets typed on the screen, also on such readers.
 
 mod atr;
 pub mod bench;
 mod error;
 mod features;
-mod pace_on_reader;
 mod pcsc_reader;
 mod transport;
 mod watch;
@@ -30,7 +29,6 @@ mod watch;
 pub use atr::atr_allows_extended_length;
 pub use error::PcscError;
 pub use features::{FEATURE_EXECUTE_PACE, FEATURE_VERIFY_PIN_DIRECT, Features, features};
-pub use pace_on_reader::{EstablishPaceChannel, PaceChannel, PaceOnReaderError, PasswordId, establish_pace_channel};
 pub use pcsc_reader::PcscReader;
 pub use transport::{LengthMode, Transport};
 pub use watch::ReaderWatch;

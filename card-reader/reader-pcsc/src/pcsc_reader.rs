@@ -9,11 +9,9 @@
 //! so that no authenticated channel outlives the operation.
 
 use crate::{Features, LengthMode, PcscError, ReaderWatch, Transport, list_readers};
-use card_reader::{
-    ApduTransport, CardEvent, CardReader, EidConfig, EidReader, OperationStats, PinEntry, TransportError,
-};
-use eid::apdu::{ApduError, CommandApdu, ResponseApdu};
-use session::{CardData, CardError, CardItem, Pin};
+use card_reader::{ApduTransport, CardEvent, CardReader, EidConfig, EidReader, OperationStats, TransportError};
+use eid::apdu::{CommandApdu, ResponseApdu};
+use session::{CardData, CardError, CardItem, Fault, Pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,16 +21,15 @@ impl ApduTransport for Transport {
     }
 }
 
+/// The PC/SC error as the transport seam's: the card's own comings and
+/// goings by name, everything else with the [`PcscError`] as its fault.
 fn transport_error(e: PcscError) -> TransportError {
     match e {
         PcscError::CardRemoved => TransportError::CardRemoved,
         PcscError::NoCard => TransportError::NoCard,
         PcscError::CardReset => TransportError::CardReset,
-        PcscError::Apdu(ApduError::ResponseTooShort(n)) => {
-            TransportError::Malformed(format!("response of {n} byte(s) has no status word"))
-        }
-        other @ (PcscError::Apdu(_) | PcscError::ChainRefused { .. }) => TransportError::Malformed(other.to_string()),
-        other => TransportError::Reader(other.to_string()),
+        other @ (PcscError::Apdu(_) | PcscError::ChainRefused { .. }) => TransportError::Malformed(Fault::new(other)),
+        other => TransportError::Reader(Fault::new(other)),
     }
 }
 
@@ -40,7 +37,7 @@ fn connect_error(e: PcscError) -> CardError {
     match e {
         PcscError::NoCard => CardError::NoCard,
         PcscError::CardRemoved => CardError::CardRemoved,
-        other => CardError::Reader(other.to_string()),
+        other => CardError::Reader(Fault::new(other)),
     }
 }
 
@@ -140,7 +137,7 @@ impl PcscReader {
         operation: impl FnOnce(&mut EidReader<&mut Transport>) -> Result<R, CardError>,
     ) -> Result<R, CardError> {
         if self.reader.is_empty() {
-            return Err(CardError::Reader("no card reader is connected".into()));
+            return Err(CardError::Reader(Fault::new(PcscError::NoReader)));
         }
         let mut transport = Transport::connect(&self.reader, self.length).map_err(connect_error)?;
         transport.reset().map_err(connect_error)?;
@@ -190,12 +187,5 @@ impl CardReader for PcscReader {
 
     fn unblock_pin(&mut self, puk: &Pin) -> Result<(), CardError> {
         self.operate(|eid| eid.unblock_pin(puk))
-    }
-
-    /// Always [`PinEntry::OnScreen`]: PACE runs on the terminal, also with
-    /// PIN pad readers that offer `EXECUTE_PACE` (see [`PcscReader::features`]);
-    /// running PACE on the reader's pad is not implemented yet.
-    fn pin_entry(&self) -> PinEntry {
-        PinEntry::OnScreen
     }
 }

@@ -63,11 +63,6 @@ impl Transport {
         self.extended
     }
 
-    /// The reader this transport is connected to.
-    pub fn reader(&self) -> &str {
-        &self.reader
-    }
-
     /// The underlying card handle, e.g. for [`crate::features`].
     pub fn card(&self) -> &Card {
         &self.card

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Builds the appliance (image/build.sh) and boot-tests it:
+# Builds the appliance (image/build.sh), checks that its root holds no demo
+# or test rig, and boot-tests it:
 #   1. systemd-nspawn boots the root file system: kiosk.service becomes
 #      active, and a kiosk that stops feeding the watchdog is restarted.
 #   2. QEMU boots the disk image (OVMF, virtio-gpu) until the kiosk reports
@@ -69,6 +70,17 @@ else
 fi
 rm -rf "$runs"
 mkdir -p "$runs"
+
+# The product carries no demo or test rig: no simulated card, and with it
+# no OpenPACE (libeac), no CV-certificate tools and no virtual reader.
+log "no demo rig in the root"
+rig=$(find "$BUILD/rootfs" \( -name 'libeac*' -o -name 'cvc-create' -o -name 'cvc-print' \
+	-o -name 'libifdvpcd*' -o -name 'kiosk-demo' \) -print)
+if [ -z "$rig" ]; then
+	pass "the root holds no OpenPACE, CV tools, virtual reader or demo binary"
+else
+	fail "the root holds demo rig: $rig"
+fi
 
 # A bundle that installs fine but whose kiosk never starts: the same root
 # with /usr/bin/kiosk replaced by a program that exits at once. Its slot

@@ -12,4 +12,4 @@ features=()
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     features=(--features desktop)
 fi
-exec cargo run --release -p kiosk "${features[@]}" -- demo "$@"
+exec cargo run --release -p kiosk-demo "${features[@]}" -- demo "$@"

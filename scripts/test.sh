@@ -12,6 +12,13 @@ echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== licences"
 scripts/check-licences.py
+echo "== the product carries no demo or test rig"
+rig=$(cargo tree -p kiosk -e normal --locked --prefix none | awk '{ print $1 }' | sort -u |
+    grep -xE 'eid-sim-card|local-portal|i-slint-backend-testing|tempfile' || true)
+if [ -n "$rig" ]; then
+    echo "the kiosk binary depends on demo or test crates: $rig" >&2
+    exit 1
+fi
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! `kiosk demo --headless`: a scripted citizen books a bulky-waste pickup
+//! `kiosk-demo demo --headless`: a scripted citizen books a bulky-waste pickup
 //! with the specimen card, takes the printed receipt and checks the status;
 //! every screen is written as a PNG, in order.
 
@@ -34,7 +34,7 @@ fn decode_qr(path: &std::path::Path) -> String {
 fn headless_demo_walks_through_the_journey_and_writes_every_screen() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = tempfile::tempdir().expect("data dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_kiosk"))
+    let output = Command::new(env!("CARGO_BIN_EXE_kiosk-demo"))
         .args(["demo", "--headless", "--screenshots"])
         .arg(dir.path())
         .arg("--data-dir")

@@ -90,7 +90,7 @@ fn scan_dir(dir: &Path, needles: &[&str]) -> Vec<String> {
 /// Runs the headless demo with `extra` arguments until it holds, and
 /// returns the running kiosk and what it printed.
 fn run_until_holding(extra: &[&str], data: &Path, shots: &Path) -> (Kiosk, Vec<String>) {
-    let child = Command::new(env!("CARGO_BIN_EXE_kiosk"))
+    let child = Command::new(env!("CARGO_BIN_EXE_kiosk-demo"))
         .args(["demo", "--headless", "--hold", "--data-dir"])
         .arg(data)
         .arg("--screenshots")

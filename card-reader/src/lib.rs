@@ -10,20 +10,18 @@
 //! Authentication, passive authentication, Chip Authentication, data groups,
 //! PIN management) over an [`ApduTransport`], with the terminal's
 //! certificates, key and CSCA trust list from an [`EidConfig`]. The PC/SC
-//! reader (crate `reader-pcsc`) is one transport; demo mode and the UI tests
-//! use [`SimulatedReader`], whose transport leads in-process into the
+//! reader (crate `reader-pcsc`) is one transport; demo mode's simulated
+//! reader (crate `kiosk-demo`) is another, leading in-process into the
 //! OpenPACE-based simulated card of crate `eid-sim-card`, so the demo
 //! identifies exactly as a real terminal does.
 
 mod eid_config;
 mod eid_fault;
 mod eid_reader;
-mod simulated;
 
 pub use eid_config::{EidConfig, EidConfigError};
 pub use eid_fault::EidFault;
 pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};
-pub use simulated::{CardFile, CardFileError, SimulatedCardSlot, SimulatedReader, SimulatedReaderError};
 
 use session::{CardData, CardError, CardItem, Pin};
 use std::time::Duration;

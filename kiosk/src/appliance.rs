@@ -3,15 +3,142 @@
 //! it. The ID card goes through pcscd, the receipt to the serial printer, and
 //! requests to the configured FIT-Connect portal through the on-disk queue in
 //! the state directory.
+//!
+//! A terminal that is not set up completely (not enrolled, no eID
+//! authorisation, a broken configuration) still comes up: it says "out of
+//! service" on its screen, tells maintainers why in the journal, and reports
+//! ready to systemd, so that it is not restarted in a loop and an update is
+//! not rolled back for a missing file. Without a display (a container) it
+//! renders into memory.
 
-use crate::config::Config;
+use crate::App;
+use crate::devices::Devices;
+use crate::screen::MemoryScreen;
+use crate::sd_notify::SdNotify;
+use crate::terminal::Terminal;
+use crate::view::View;
+use crate::view::receipt::paper_width;
 use anyhow::{Context, Result};
 use portal::FitConnectPortal;
 use portal::fitconnect::FitConnectConfig;
 use portal::tls::TlsMaterial;
 use serde::Deserialize;
+use session::Config;
+use slint::ComponentHandle;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The display the appliance draws on (DRM/KMS).
+const DRM_DEVICE: &str = "/dev/dri/card0";
+/// How often the UI loop lets the terminal pump the devices and tick.
+const TICK: Duration = Duration::from_millis(50);
+
+/// Runs the terminal configured in `config_dir` until the UI stops.
+pub fn run(config_dir: &Path) -> Result<()> {
+    let screen = if Path::new(DRM_DEVICE).exists() {
+        None
+    } else {
+        tracing::warn!(device = DRM_DEVICE, "no display; rendering into memory");
+        Some(MemoryScreen::install().context("cannot install the in-memory screen")?)
+    };
+    let app = App::new().context("cannot create the kiosk UI")?;
+    let terminal = match terminal(app.clone_strong(), config_dir) {
+        Ok(terminal) => Some(terminal),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "out of service: the terminal is not set up completely");
+            View::out_of_service(&app);
+            None
+        }
+    };
+    match screen {
+        Some(screen) => serve_in_memory(&app, terminal.as_ref(), screen),
+        None => serve(&app, terminal.as_ref()),
+    }
+}
+
+/// The terminal as `kiosk run` builds it from `config_dir`: its configuration,
+/// `appliance.toml` and the devices it names.
+pub fn terminal(app: App, config_dir: &Path) -> Result<Rc<RefCell<Terminal>>> {
+    let config = Config::load(Some(config_dir))?;
+    let appliance = Appliance::load(config_dir)?;
+    let state = state_dir();
+    tracing::info!(config = %config_dir.display(), state = %state.display(), "starting the terminal");
+    let reader = reader(&appliance)?;
+    let portal = Arc::new(portal(&appliance, &config, &state)?);
+    let printer = printer(&appliance, &config);
+    let devices = Devices::start(reader, portal, printer).context("cannot start the device threads")?;
+    Ok(Terminal::new(app, config, devices, None))
+}
+
+/// Runs `app` (and `terminal`, if there is one) in Slint's event loop, on the
+/// display, until the UI is closed. Under systemd it reports ready once the
+/// first frame is on the screen and feeds the watchdog from the UI loop, so
+/// that a hung UI gets restarted.
+pub fn serve(app: &App, terminal: Option<&Rc<RefCell<Terminal>>>) -> Result<()> {
+    let timer = slint::Timer::default();
+    if let Some(terminal) = terminal {
+        let weak = Rc::downgrade(terminal);
+        timer.start(slint::TimerMode::Repeated, TICK, move || {
+            if let Some(terminal) = weak.upgrade()
+                && let Ok(mut terminal) = terminal.try_borrow_mut()
+            {
+                terminal.pump();
+                terminal.tick();
+            }
+        });
+    }
+    let notify = Rc::new(SdNotify::from_env());
+    let watchdog = slint::Timer::default();
+    if let Some(interval) = notify.watchdog_interval() {
+        let notify = Rc::clone(&notify);
+        watchdog.start(slint::TimerMode::Repeated, interval, move || notify.watchdog());
+    }
+    // The event loop runs due timers, then renders, then waits. A timer due
+    // at once runs before the first frame; the one it starts runs in the next
+    // turn, after the first frame was rendered and presented.
+    slint::Timer::single_shot(Duration::ZERO, move || {
+        slint::Timer::single_shot(Duration::ZERO, move || {
+            notify.ready();
+            tracing::info!("kiosk ready");
+        });
+    });
+    app.window().set_fullscreen(true);
+    app.run().context("the UI stopped")?;
+    Ok(())
+}
+
+/// Like [`serve`], without a display: frames are rendered into memory, one
+/// a second (nobody looks at them; it shows the loop is alive).
+fn serve_in_memory(app: &App, terminal: Option<&Rc<RefCell<Terminal>>>, mut screen: MemoryScreen) -> Result<()> {
+    let notify = SdNotify::from_env();
+    app.show().context("cannot show the kiosk UI")?;
+    screen.render();
+    notify.ready();
+    tracing::info!("kiosk ready");
+    let mut fed = Instant::now();
+    let mut drawn = Instant::now();
+    loop {
+        if let Some(terminal) = terminal {
+            let mut terminal = terminal.borrow_mut();
+            terminal.pump();
+            terminal.tick();
+        }
+        if drawn.elapsed() >= Duration::from_secs(1) {
+            screen.render();
+            drawn = Instant::now();
+        }
+        if let Some(interval) = notify.watchdog_interval()
+            && fed.elapsed() >= interval
+        {
+            notify.watchdog();
+            fed = Instant::now();
+        }
+        std::thread::sleep(TICK);
+    }
+}
 
 /// `appliance.toml`: the hardware and the portal.
 #[derive(Debug, Deserialize)]
@@ -120,7 +247,7 @@ pub fn printer(appliance: &Appliance, config: &Config) -> Box<dyn printer::Recei
     let settings = &appliance.printer;
     let profile = printer::PrinterProfile {
         native_qr: settings.native_qr,
-        ..printer::PrinterProfile::raster(config.terminal.paper())
+        ..printer::PrinterProfile::raster(paper_width(&config.terminal))
     };
     Box::new(printer::SerialPrinter::new(printer::SerialConfig::new(settings.device.clone(), settings.baud, profile)))
 }

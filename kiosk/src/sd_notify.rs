@@ -13,12 +13,12 @@ use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::time::Duration;
 
 /// The connection to the service manager, if there is one.
-pub struct ServiceManager {
+pub struct SdNotify {
     socket: Option<(UnixDatagram, SocketAddr)>,
     watchdog: Option<Duration>,
 }
 
-impl ServiceManager {
+impl SdNotify {
     /// From the environment systemd sets for the service.
     pub fn from_env() -> Self {
         let socket = std::env::var_os("NOTIFY_SOCKET");
@@ -51,10 +51,10 @@ impl ServiceManager {
             .and_then(|usec| usec.trim().parse::<u64>().ok())
             .filter(|&usec| usec > 0 && ours)
             .map(|usec| Duration::from_micros(usec / 2));
-        ServiceManager { socket, watchdog }
+        SdNotify { socket, watchdog }
     }
 
-    /// How often the UI loop must call [`ServiceManager::watchdog`]: half the
+    /// How often the UI loop must call [`SdNotify::watchdog`]: half the
     /// unit's `WatchdogSec=`, or `None` if there is no watchdog.
     pub fn watchdog_interval(&self) -> Option<Duration> {
         self.watchdog
@@ -100,7 +100,7 @@ mod tests {
     #[test]
     fn ready_and_watchdog_reach_the_notification_socket() {
         let (_dir, path, socket) = listener();
-        let manager = ServiceManager::new(Some(path.as_os_str()), Some("10000000"), None, 42);
+        let manager = SdNotify::new(Some(path.as_os_str()), Some("10000000"), None, 42);
         manager.ready();
         assert!(receive(&socket).starts_with("READY=1\n"));
         manager.watchdog();
@@ -113,18 +113,18 @@ mod tests {
         let name = format!("buergerterminal-test-{}", std::process::id());
         let socket = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
         socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let manager = ServiceManager::new(Some(OsStr::new(&format!("@{name}"))), None, None, 1);
+        let manager = SdNotify::new(Some(OsStr::new(&format!("@{name}"))), None, None, 1);
         manager.ready();
         assert!(receive(&socket).starts_with("READY=1"));
     }
 
     #[test]
     fn the_watchdog_belongs_only_to_the_process_it_names() {
-        let other = ServiceManager::new(None, Some("4000000"), Some("7"), 8);
+        let other = SdNotify::new(None, Some("4000000"), Some("7"), 8);
         assert_eq!(other.watchdog_interval(), None);
-        let ours = ServiceManager::new(None, Some("4000000"), Some("8"), 8);
+        let ours = SdNotify::new(None, Some("4000000"), Some("8"), 8);
         assert_eq!(ours.watchdog_interval(), Some(Duration::from_secs(2)));
-        let none = ServiceManager::new(None, None, None, 8);
+        let none = SdNotify::new(None, None, None, 8);
         assert_eq!(none.watchdog_interval(), None);
         none.ready();
     }

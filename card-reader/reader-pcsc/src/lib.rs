@@ -19,7 +19,6 @@
 //!   terminal, with the secrets typed on the screen, also on such readers.
 
 mod atr;
-pub mod bench;
 mod error;
 mod features;
 mod pcsc_reader;

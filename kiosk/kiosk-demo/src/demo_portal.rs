@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Demo mode's portal: the local FIT-Connect portal in a child process of its
-//! own (`kiosk local-portal DIR`), and in the kiosk only what an appliance has
+//! own (`kiosk-demo local-portal DIR`), and in the kiosk only what an appliance has
 //! too: the FIT-Connect client with its queue, talking to it over mutual TLS
 //! on loopback. The portal's keys, PKI and store stay in the child's
 //! directory, outside the kiosk's data directory and memory.
@@ -55,7 +55,7 @@ pub struct ChildPortal {
 }
 
 impl ChildPortal {
-    /// Starts `kiosk local-portal portal_dir`, and a FIT-Connect client for
+    /// Starts `kiosk-demo local-portal portal_dir`, and a FIT-Connect client for
     /// it whose queue is in `data_dir`. Keep the `ChildPortal` as long as the
     /// client is used.
     pub fn start(portal_dir: &Path, data_dir: &Path) -> Result<(FitConnectPortal, ChildPortal)> {

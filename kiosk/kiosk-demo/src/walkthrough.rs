@@ -5,11 +5,13 @@
 //! person would tap, found by its German label; every screen is written as a
 //! PNG in order.
 
-use crate::controller::Kiosk;
-use crate::headless::Screen;
+use crate::demo::SpecimenCard;
+use crate::simulated_reader::CardFile;
+use crate::touch::Touchscreen;
 use anyhow::{Context, Result, bail};
-use card_reader::CardFile;
-use session::{IdentifyStep, Screen as Step, SlotKind};
+use kiosk::Terminal;
+use session::journey::{PinService, PrintState};
+use session::{IdentifyStep, Screen as Step, Session, SlotKind};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -32,8 +34,9 @@ pub struct Outcome {
 
 /// The scripted citizen.
 pub struct Walkthrough {
-    kiosk: Rc<RefCell<Kiosk>>,
-    screen: Screen,
+    terminal: Rc<RefCell<Terminal>>,
+    card: SpecimenCard,
+    screen: Touchscreen,
     dir: Option<PathBuf>,
     printer_dir: PathBuf,
     taps: usize,
@@ -41,34 +44,30 @@ pub struct Walkthrough {
 }
 
 impl Walkthrough {
-    /// A citizen in front of `kiosk`, photographing each screen into `dir`
-    /// (if given). `printer_dir` is where the simulated printer puts paper.
-    pub fn new(kiosk: Rc<RefCell<Kiosk>>, screen: Screen, dir: Option<PathBuf>, printer_dir: PathBuf) -> Self {
-        Walkthrough { kiosk, screen, dir, printer_dir, taps: 0, screenshots: Vec::new() }
+    /// A citizen with the specimen `card` in front of `terminal`,
+    /// photographing each screen into `dir` (if given). `printer_dir` is
+    /// where the simulated printer puts paper.
+    pub fn new(
+        terminal: Rc<RefCell<Terminal>>,
+        card: SpecimenCard,
+        screen: Touchscreen,
+        dir: Option<PathBuf>,
+        printer_dir: PathBuf,
+    ) -> Self {
+        Walkthrough { terminal, card, screen, dir, printer_dir, taps: 0, screenshots: Vec::new() }
     }
 
     /// The UI.
-    #[cfg(test)]
-    pub(crate) fn app(&self) -> crate::App {
-        self.kiosk.borrow().app.clone_strong()
+    pub(crate) fn app(&self) -> kiosk::App {
+        self.terminal.borrow().app().clone_strong()
     }
 
-    /// The kiosk.
+    /// The terminal.
     #[cfg(test)]
-    pub(crate) fn kiosk(&self) -> std::cell::Ref<'_, Kiosk> {
-        self.kiosk.borrow()
+    pub(crate) fn terminal(&self) -> std::cell::Ref<'_, Terminal> {
+        self.terminal.borrow()
     }
 
-    /// Ends this citizen's visit and hands the screen back, for the next kiosk.
-    #[cfg(test)]
-    pub(crate) fn into_screen(self) -> Screen {
-        self.screen
-    }
-
-    /// The in-memory screen (for the benchmark's frame timings).
-    pub fn screen_mut(&mut self) -> &mut Screen {
-        &mut self.screen
-    }
 
     pub(crate) fn tap(&mut self, label: &str) -> Result<()> {
         self.touch(label)?;
@@ -79,8 +78,8 @@ impl Walkthrough {
     /// borrow the kiosk, so it must not be borrowed here while touching.
     pub(crate) fn touch(&mut self, label: &str) -> Result<()> {
         let (app, screen) = {
-            let kiosk = self.kiosk.borrow();
-            (kiosk.app.clone_strong(), kiosk.session().screen())
+            let terminal = self.terminal.borrow();
+            (terminal.app().clone_strong(), terminal.session().screen())
         };
         self.screen.tap(&app, label).with_context(|| format!("on the {screen:?} screen"))?;
         self.taps += 1;
@@ -93,8 +92,7 @@ impl Walkthrough {
                 ' ' => "Leertaste".to_owned(),
                 c if c.is_uppercase() => {
                     // The keyboard starts a field in capitals; otherwise shift.
-                    let app = self.kiosk.borrow().app.clone_strong();
-                    if crate::headless::find(&app, &c.to_string()).is_err() {
+                    if crate::touch::find(&self.app(), &c.to_string()).is_err() {
                         self.tap("Umschalt")?;
                     }
                     c.to_string()
@@ -112,20 +110,25 @@ impl Walkthrough {
     }
 
     /// Waits until `done` holds, feeding the session what the hardware says.
-    pub(crate) fn wait_for(&mut self, what: &str, done: impl Fn(&Kiosk) -> bool) -> Result<()> {
+    pub(crate) fn wait_for(&mut self, what: &str, done: impl Fn(&Terminal) -> bool) -> Result<()> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let mut kiosk = self.kiosk.borrow_mut();
-            kiosk.pump();
-            kiosk.tick();
-            if done(&kiosk) {
+            let mut terminal = self.terminal.borrow_mut();
+            terminal.pump();
+            terminal.tick();
+            if done(&terminal) {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("waited {PATIENCE:?} for {what}; the terminal shows {:?}", kiosk.session().screen());
+                bail!("waited {PATIENCE:?} for {what}; the terminal shows {:?}", terminal.session().screen());
             }
-            kiosk.pump_blocking(Duration::from_millis(50));
+            terminal.pump_blocking(Duration::from_millis(50));
         }
+    }
+
+    /// Waits until the session is in a state for which `done` holds.
+    pub(crate) fn wait_until(&mut self, what: &str, done: impl Fn(&Session) -> bool) -> Result<()> {
+        self.wait_for(what, |terminal| done(terminal.session()))
     }
 
     pub(crate) fn shot(&mut self, name: &str) -> Result<()> {
@@ -143,17 +146,17 @@ impl Walkthrough {
     }
 
     pub(crate) fn expect(&self, step: Step) -> Result<()> {
-        let now = self.kiosk.borrow().session().screen();
+        let now = self.terminal.borrow().session().screen();
         if now != step {
             bail!("expected the {step:?} screen, the terminal shows {now:?}");
         }
         Ok(())
     }
 
-    pub(crate) fn card(&self) -> Result<(card_reader::SimulatedCardSlot, PathBuf)> {
-        let kiosk = self.kiosk.borrow();
-        let demo = kiosk.demo_card().context("the walk-through needs demo mode's simulated card")?;
-        Ok((demo.slot.clone(), demo.file.clone()))
+    /// The specimen card: its slot and its file.
+    #[cfg(test)]
+    pub(crate) fn card(&self) -> &SpecimenCard {
+        &self.card
     }
 
     /// Runs the whole visit and the status check; or, with `stop_in_session`,
@@ -179,9 +182,9 @@ impl Walkthrough {
         self.expect(Step::Identify)?;
         self.shot("insert-card")?;
 
-        let (slot, card_file) = self.card()?;
+        let SpecimenCard { slot, file: card_file } = self.card.clone();
         slot.insert(&card_file)?;
-        self.wait_for("the card", |k| matches!(k.session().identify_step(), Some(IdentifyStep::EnterPin { .. })))?;
+        self.wait_until("the card", |s| matches!(identify_step(s), Some(IdentifyStep::EnterSecret { .. })))?;
         // The citizen knows the PIN from the PIN letter; here the letter is
         // the card file.
         let pin = CardFile::load(&card_file)?.pin();
@@ -209,9 +212,9 @@ impl Walkthrough {
         self.tap("Weiter")?;
         self.expect(Step::Booking)?;
         let slot_label = {
-            let kiosk = self.kiosk.borrow();
-            let session = kiosk.session();
-            match session.slots() {
+            let terminal = self.terminal.borrow();
+            let session = terminal.session();
+            match session.journey().request().and_then(|r| r.calendar()).and_then(|c| c.slots()) {
                 Some(Ok(slots)) => slots
                     .iter()
                     .find(|s| s.kind == SlotKind::Standard)
@@ -229,20 +232,25 @@ impl Walkthrough {
         )?;
         self.shot("review")?;
         self.tap("Antrag senden")?;
-        self.wait_for("the printer", |k| {
-            matches!(k.session().print_state(), Some(session::PrintState::Printed | session::PrintState::Failed))
-        })?;
+        self.wait_until("the printer", |s| matches!(print_state(s), Some(PrintState::Printed | PrintState::Failed)))?;
         self.expect(Step::Receipt)?;
         self.shot("receipt")?;
         self.collect_paper()?;
-        let tracking =
-            self.kiosk.borrow().session().receipt().map(|r| r.tracking.clone()).context("no receipt after sending")?;
+        let tracking = self
+            .terminal
+            .borrow()
+            .session()
+            .journey()
+            .request()
+            .and_then(|r| r.receipt())
+            .map(|r| r.view().tracking.to_string())
+            .context("no receipt after sending")?;
 
         self.tap("Fertig")?;
         self.expect(Step::TakeCard)?;
         self.shot("take-card")?;
         slot.remove();
-        self.wait_for("the wipe", |k| k.session().screen() == Step::Welcome)?;
+        self.wait_until("the wipe", |s| s.screen() == Step::Welcome)?;
         Ok(Some(tracking))
     }
 
@@ -265,7 +273,9 @@ impl Walkthrough {
         }
         self.shot("status-entry")?;
         self.tap("Status prüfen")?;
-        self.wait_for("the portal's answer", |k| k.session().status().is_some())?;
+        self.wait_until("the portal's answer", |s| {
+            matches!(s.journey().status_check(), Some(session::StatusCheck::Result { outcome: Some(_), .. }))
+        })?;
         self.shot("status-result")?;
         self.tap("Fertig")?;
         self.expect(Step::Welcome)?;
@@ -276,7 +286,7 @@ impl Walkthrough {
     /// new one, then puts the old one back, so that the demo card keeps the
     /// PIN its file documents.
     fn pin_change(&mut self) -> Result<()> {
-        let (slot, card_file) = self.card()?;
+        let SpecimenCard { slot, file: card_file } = self.card.clone();
         let letter = CardFile::load(&card_file)?.pin();
         let new = "246810";
         for (round, (from, to)) in [(letter.expose(), new), (new, letter.expose())].into_iter().enumerate() {
@@ -288,31 +298,44 @@ impl Walkthrough {
             }
             self.tap("PIN ändern")?;
             slot.insert(&card_file)?;
-            self.wait_for("the card", |k| {
-                matches!(k.session().pin_service_step(), Some(session::PinStep::EnterCurrent { .. }))
-            })?;
+            self.wait_until("the card", |s| matches!(identify_step(s), Some(IdentifyStep::EnterSecret { .. })))?;
             for pin in [from, to, to] {
                 for digit in pin.chars() {
                     self.tap(&digit.to_string())?;
                 }
                 self.touch("Bestätigen")?;
             }
-            self.wait_for("the card to take the new PIN", |k| {
-                matches!(k.session().pin_service_step(), Some(session::PinStep::Done | session::PinStep::Failed(_)))
+            self.wait_until("the card to take the new PIN", |s| {
+                pin_service_done(s) || matches!(identify_step(s), Some(IdentifyStep::Failed(_)))
             })?;
             if round == 0 {
                 self.shot("pin-changed")?;
             }
-            if !matches!(self.kiosk.borrow().session().pin_service_step(), Some(session::PinStep::Done)) {
+            if !pin_service_done(self.terminal.borrow().session()) {
                 bail!("the card refused the PIN change");
             }
             self.tap("Fertig")?;
             self.expect(Step::TakeCard)?;
             slot.remove();
-            self.wait_for("the wipe", |k| k.session().screen() == Step::Welcome)?;
+            self.wait_until("the wipe", |s| s.screen() == Step::Welcome)?;
         }
         Ok(())
     }
+}
+
+/// Where the card's identification stands, in a request or the PIN service.
+pub(crate) fn identify_step(session: &Session) -> Option<&IdentifyStep> {
+    session.journey().identification().map(|i| i.step())
+}
+
+/// The printer's progress on the receipt shown.
+pub(crate) fn print_state(session: &Session) -> Option<PrintState> {
+    session.journey().request()?.receipt().map(|r| r.print_state())
+}
+
+/// Whether the PIN service has done its task.
+pub(crate) fn pin_service_done(session: &Session) -> bool {
+    matches!(session.journey().pin_service(), Some(PinService::Done { .. }))
 }
 
 fn newest_png(dir: &Path) -> Result<Option<PathBuf>> {

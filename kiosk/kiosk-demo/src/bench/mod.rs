@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! `kiosk bench`: performance figures, one `name: value unit` per line.
-//! Run it from a release build (`cargo run --release -p kiosk -- bench`);
-//! a debug build prints the same names with debug-build values.
+//! `kiosk-demo bench`: performance figures, one `name: value unit` per
+//! line. Run it from a release build
+//! (`cargo run --release -p kiosk-demo -- bench`); a debug build prints the
+//! same names with debug-build values.
 
-use crate::config::Config;
-use crate::controller::Kiosk;
-use crate::headless::Screen;
-use crate::walkthrough::Walkthrough;
-use crate::{Api, App};
+mod eid;
+pub mod portal;
+
+use crate::touch::Touchscreen;
 use anyhow::{Context, Result, bail};
+use kiosk::{Api, App};
+use session::Config;
 use slint::ComponentHandle;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -16,12 +18,6 @@ use std::time::{Duration, Instant};
 
 const FIRST_FRAME_RUNS: usize = 7;
 const REPAINTS: usize = 200;
-const PORTAL_REQUESTS: usize = 200;
-const EID_READS: usize = 7;
-/// The second vpcd reader and its port: the first is the tests'.
-const EID_READER: &str = "Virtual PCD 00 01";
-const EID_VPCD_PORT: u16 = 35964;
-const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";
 
 /// Prints every figure.
 pub fn run() -> Result<()> {
@@ -50,101 +46,13 @@ pub fn run() -> Result<()> {
         bail!("the portal benchmark failed ({})", output.status);
     }
     print!("{}", String::from_utf8_lossy(&output.stdout));
-    eid_figures()
-}
-
-/// A whole eID read through pcscd: the OpenPACE simulated card on the vpcd
-/// reader, PACE, Terminal and Chip Authentication and the data groups of the
-/// service that reads the most. Starts pcscd if none runs (as root).
-fn eid_figures() -> Result<()> {
-    let config = Config::load(None)?;
-    let service =
-        config.catalogue.services().iter().max_by_key(|s| s.card_data.len()).context("the catalogue has no service")?;
-    let dir = tempfile::tempdir()?;
-    eid_sim_card::personalise::personalise(dir.path()).context("cannot personalise the simulated card")?;
-    let eid = std::sync::Arc::new(card_reader::EidConfig::load(dir.path())?);
-    let _pcscd = Pcscd::ensure()?;
-    let secrets = eid_sim_card::Secrets { pin: "123456".into(), can: "500540".into(), puk: "9876543210".into() };
-    let card = eid_sim_card::SimCard::new(&dir.path().join("card"), eid_sim_card::CardHolder::erika(), secrets)?;
-    let _card = eid_sim_card::VirtualCard::insert(EID_VPCD_PORT, card).context("cannot reach the vpcd reader")?;
-    let mut pin = session::Pin::default();
-    "123456".chars().for_each(|d| pin.push(d));
-    let mut runs = Vec::new();
-    for _ in 0..EID_READS {
-        runs.push(
-            reader_pcsc::bench::bench(EID_READER, std::sync::Arc::clone(&eid), &pin, &service.card_data, PCSCD_WAIT)
-                .map_err(|e| anyhow::anyhow!("the eID read failed: {e}"))?,
-        );
-    }
-    let pace = median(&runs.iter().map(|r| r.pace_ms).collect::<Vec<_>>());
-    let read = median(&runs.iter().map(|r| r.eac_read_ms).collect::<Vec<_>>());
-    let last = runs.last().context("no eID read")?;
-    println!("eid_service: {} ({} data groups)", service.id, service.card_data.len());
-    println!("pace_ms: {pace:.1} ms");
-    println!("eac_read_ms: {read:.1} ms");
-    println!("apdus_per_read: {} APDUs", last.apdus_per_read);
-    println!("apdus_minimum: {} APDUs", last.minimum_apdus);
-    println!("apdu_bytes_per_read: {} bytes", last.apdu_bytes_per_read);
-    Ok(())
-}
-
-const PCSCD_WAIT: Duration = Duration::from_secs(10);
-
-/// A pcscd started for the benchmark (stopped when dropped), or none if one
-/// already runs.
-struct Pcscd(Option<std::process::Child>);
-
-impl Pcscd {
-    fn ensure() -> Result<Pcscd> {
-        if std::os::unix::net::UnixStream::connect(PCSCD_SOCKET).is_ok() {
-            return Ok(Pcscd(None));
-        }
-        let child = Command::new("pcscd")
-            .args(["-f", "-a"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start pcscd (Debian package pcscd, run as root)")?;
-        let guard = Pcscd(Some(child));
-        let deadline = Instant::now() + PCSCD_WAIT;
-        while reader_pcsc::list_readers().map_or(true, |r| !r.iter().any(|r| r == EID_READER)) {
-            if Instant::now() > deadline {
-                bail!("pcscd offers no reader {EID_READER:?} (Debian package vsmartcard-vpcd)");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(guard)
-    }
-}
-
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// The child side of the portal figures: durable enqueue times, deliveries
-/// per second end to end over mutual TLS on loopback, and the memory of the
-/// process that does it.
-pub fn portal_figures() -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("buergerterminal-bench-portal-{}", std::process::id()));
-    let keys = local_portal::demo::load_or_generate_keys(&dir.join("keys"))?;
-    let portal = local_portal::bench::run(&dir.join("run"), keys, PORTAL_REQUESTS)?;
-    std::fs::remove_dir_all(&dir).ok();
-    println!("queue_submit_ms_p50: {:.2} ms", portal.queue_submit_ms_p50);
-    println!("queue_submit_ms_p99: {:.2} ms", portal.queue_submit_ms_p99);
-    println!("portal_deliveries_per_s: {:.1} 1/s", portal.portal_deliveries_per_s);
-    println!("portal_worker_and_local_portal_peak_rss_mib: {:.1} MiB", portal.worker_peak_rss_kib as f64 / 1024.0);
-    Ok(())
+    eid::figures()
 }
 
 /// The child side of `first_frame_ms`: create the UI, render the welcome
 /// screen once, say so.
 pub fn first_frame() -> Result<()> {
-    let mut screen = Screen::install()?;
+    let mut screen = Touchscreen::install()?;
     let app = App::new()?;
     app.global::<Api>().set_municipality("Stadt Musterstadt".into());
     screen.render();
@@ -175,12 +83,18 @@ fn time_first_frame() -> Result<f64> {
 /// Full repaints of the catalogue screen at 1920×1080, software renderer,
 /// one thread.
 fn repaint_catalogue() -> Result<(f64, f64)> {
-    let (kiosk, mut walk) = demo_kiosk(None)?;
-    let app = kiosk.borrow().app.clone_strong();
-    walk.screen_mut().tap(&app, "Start")?;
-    kiosk.borrow_mut().pump();
-    walk.screen_mut().render();
-    let mut times: Vec<f64> = (0..REPAINTS).map(|_| walk.screen_mut().render().as_secs_f64() * 1000.0).collect();
+    let mut screen = Touchscreen::install()?;
+    let paper = tempfile::tempdir()?;
+    let config = Config::defaults()?;
+    let printer = printer::SimulatedPrinter::new(paper.path(), kiosk::view::receipt::paper_width(&config.terminal));
+    let portal = std::sync::Arc::new(::portal::SimulatedPortal::new());
+    let (terminal, _card) =
+        crate::demo::terminal(config, crate::demo::default_card_file(), portal, Box::new(printer))?;
+    let app = terminal.borrow().app().clone_strong();
+    screen.tap(&app, "Start")?;
+    terminal.borrow_mut().pump();
+    screen.render();
+    let mut times: Vec<f64> = (0..REPAINTS).map(|_| screen.render().as_secs_f64() * 1000.0).collect();
     times.sort_by(f64::total_cmp);
     let p99 = times[(times.len() * 99 / 100).min(times.len() - 1)];
     Ok((median(&times), p99))
@@ -224,19 +138,7 @@ fn pss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-fn demo_kiosk(dir: Option<std::path::PathBuf>) -> Result<(std::rc::Rc<std::cell::RefCell<Kiosk>>, Walkthrough)> {
-    let screen = Screen::install()?;
-    let printer_dir = std::env::temp_dir().join(format!("buergerterminal-bench-paper-{}", std::process::id()));
-    std::fs::create_dir_all(&printer_dir)?;
-    let config = Config::load(None)?;
-    let printer = printer::SimulatedPrinter::new(&printer_dir, config.terminal.paper());
-    let portal = std::sync::Arc::new(portal::SimulatedPortal::new());
-    let kiosk = crate::kiosk_with(config, crate::config::default_demo_card(), portal, Box::new(printer))?;
-    let walk = Walkthrough::new(std::rc::Rc::clone(&kiosk), screen, dir, printer_dir);
-    Ok((kiosk, walk))
-}
-
-fn median(values: &[f64]) -> f64 {
+pub(crate) fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)

@@ -22,7 +22,7 @@
 //! This module uses only the public API of `card-reader`, `eid` and
 //! `eid-sim-card`, so that it can live in a crate of its own.
 
-use crate::{ApduTransport, CardEvent, CardReader, EidConfig, EidConfigError, EidReader, TransportError};
+use card_reader::{ApduTransport, CardEvent, CardReader, EidConfig, EidConfigError, EidReader, TransportError};
 use eid::apdu::{CommandApdu, ResponseApdu};
 use eid_sim_card::{CardHolder, Secrets, SimCard, SimCardError};
 use serde::Deserialize;
@@ -215,32 +215,13 @@ fn digits(text: &str) -> Pin {
     pin
 }
 
-/// Where the card's files (`DIR/card` of a personalisation) are kept.
-enum CardFiles {
-    /// In a directory the caller owns.
-    Dir(PathBuf),
-    /// In memory (name and content): the temporary personalisation is gone
-    /// from disk as soon as it is loaded, so no process leaves it behind.
-    Memory(Vec<(std::ffi::OsString, Zeroizing<Vec<u8>>)>),
-}
-
-/// A personalisation: the card's files and the terminal configuration that
-/// goes with them.
+/// A personalisation: the card's files (`DIR/card`, name and content) and
+/// the terminal configuration that goes with them. The files are kept in
+/// memory: the temporary personalisation is gone from disk as soon as it is
+/// loaded, so no process leaves it behind.
 struct Personalisation {
-    card_files: CardFiles,
+    card_files: Vec<(std::ffi::OsString, Zeroizing<Vec<u8>>)>,
     config: Arc<EidConfig>,
-}
-
-/// The terminal configuration in `dir`, personalised first if it is missing
-/// or no longer valid (e.g. its certificates expired).
-fn load_or_personalise(dir: &Path) -> Result<EidConfig, CardFileError> {
-    match EidConfig::load(dir) {
-        Ok(config) => Ok(config),
-        Err(_) => {
-            eid_sim_card::personalise::personalise(dir)?;
-            Ok(EidConfig::load(dir)?)
-        }
-    }
 }
 
 fn temporary_dir() -> Result<tempfile::TempDir, SimCardError> {
@@ -251,25 +232,14 @@ fn temporary_dir() -> Result<tempfile::TempDir, SimCardError> {
 }
 
 impl Personalisation {
-    /// The personalisation kept in `dir`.
-    fn in_dir(dir: &Path) -> Result<Self, CardFileError> {
-        let config = load_or_personalise(dir)?;
-        Ok(Self { card_files: CardFiles::Dir(dir.join("card")), config: Arc::new(config) })
-    }
-
     /// A card of this personalisation with `file`'s holder and secrets.
     fn card(&self, file: &CardFile) -> Result<SimCard, CardFileError> {
-        match &self.card_files {
-            CardFiles::Dir(dir) => Ok(file.make_card(dir)?),
-            CardFiles::Memory(files) => {
-                let dir = temporary_dir()?;
-                for (name, content) in files {
-                    let path = dir.path().join(name);
-                    std::fs::write(&path, content.as_slice()).map_err(|source| SimCardError::Io { path, source })?;
-                }
-                Ok(file.make_card(dir.path())?)
-            }
+        let dir = temporary_dir()?;
+        for (name, content) in &self.card_files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, content.as_slice()).map_err(|source| SimCardError::Io { path, source })?;
         }
+        Ok(file.make_card(dir.path())?)
     }
 
     /// The process's personalisation, made on first use in a temporary
@@ -282,7 +252,8 @@ impl Personalisation {
             return Ok(existing);
         }
         let dir = temporary_dir()?;
-        let config = load_or_personalise(dir.path())?;
+        eid_sim_card::personalise::personalise(dir.path())?;
+        let config = EidConfig::load(dir.path())?;
         let card_dir = dir.path().join("card");
         let io = |source| SimCardError::Io { path: card_dir.clone(), source };
         let mut files = Vec::new();
@@ -291,7 +262,7 @@ impl Personalisation {
             let content = Zeroizing::new(std::fs::read(&path).map_err(io)?);
             files.push((path.file_name().unwrap_or_default().to_owned(), content));
         }
-        let made = Arc::new(Self { card_files: CardFiles::Memory(files), config: Arc::new(config) });
+        let made = Arc::new(Self { card_files: files, config: Arc::new(config) });
         *shared = Arc::downgrade(&made);
         Ok(made)
     }
@@ -361,6 +332,7 @@ impl SimulatedCardSlot {
         }
     }
 
+    #[cfg(test)]
     /// Unplugs the reader (the card goes with it).
     pub fn unplug_reader(&self) {
         let mut state = self.lock();
@@ -369,6 +341,7 @@ impl SimulatedCardSlot {
         self.notify(state, CardEvent::ReaderGone);
     }
 
+    #[cfg(test)]
     /// Plugs the reader back in.
     pub fn plug_reader(&self) {
         let mut state = self.lock();
@@ -376,6 +349,7 @@ impl SimulatedCardSlot {
         self.notify(state, CardEvent::ReaderBack);
     }
 
+    #[cfg(test)]
     /// Makes the next operation fail as if the card were pulled in the
     /// middle of it: the card leaves during PACE.
     pub fn pull_during_next_read(&self) {
@@ -388,6 +362,7 @@ impl SimulatedCardSlot {
         self.lock().read_delay = delay;
     }
 
+    #[cfg(test)]
     /// Switches the card's eID function on or off.
     pub fn set_eid_enabled(&self, enabled: bool) {
         if let Some(card) = self.lock().inserted.as_mut() {
@@ -395,6 +370,7 @@ impl SimulatedCardSlot {
         }
     }
 
+    #[cfg(test)]
     /// Whether a card is in the reader.
     pub fn has_card(&self) -> bool {
         self.lock().inserted.is_some()
@@ -443,14 +419,6 @@ impl SimulatedReader {
     /// personalised into a temporary directory when first inserted.
     pub fn new() -> (Self, SimulatedCardSlot) {
         Self::with_state(SlotState::default())
-    }
-
-    /// Like [`SimulatedReader::new`], with the personalisation kept in
-    /// `dir` (produced there now unless a valid one is there already), so
-    /// its terminal certificates and CSCA can be inspected or reused.
-    pub fn personalised_in(dir: &Path) -> Result<(Self, SimulatedCardSlot), CardFileError> {
-        let personalisation = Personalisation::in_dir(dir)?;
-        Ok(Self::with_state(SlotState { personalisation: Some(Arc::new(personalisation)), ..SlotState::default() }))
     }
 
     fn with_state(state: SlotState) -> (Self, SimulatedCardSlot) {
@@ -524,11 +492,8 @@ mod tests {
     use super::*;
     use session::CardDate;
 
-    /// The demo's card file, relative to this crate's manifest.
-    const DEMO_CARD: &str = "../kiosk/config/demo-card.toml";
-
     fn demo_card() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO_CARD)
+        crate::demo::default_card_file()
     }
 
     fn pin(digits: &str) -> Pin {
@@ -672,16 +637,5 @@ mod tests {
         let (_reader, slot) = SimulatedReader::new();
         let err = slot.insert(Path::new("/nonexistent/card.toml")).unwrap_err();
         assert!(err.to_string().contains("cannot read the simulated card file"));
-    }
-
-    #[test]
-    fn a_personalisation_directory_is_produced_once_and_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_reader, _slot) = SimulatedReader::personalised_in(dir.path()).unwrap();
-        let terminal = std::fs::read(dir.path().join("terminal/terminal.cvcert")).unwrap();
-        let (mut reader, slot) = SimulatedReader::personalised_in(dir.path()).unwrap();
-        assert_eq!(std::fs::read(dir.path().join("terminal/terminal.cvcert")).unwrap(), terminal);
-        slot.insert(&demo_card()).unwrap();
-        assert!(reader.read(&pin("123456"), None, &[CardItem::DateOfBirth]).is_ok());
     }
 }

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Writes the session's state into the UI's globals (`Api`, `Theme`). This is
+//! the only code that writes to the UI, and it never reaches into the widget
+//! tree.
+//!
+//! [`View::show`] matches on the session's journey and hands each journey to
+//! the module of the same name (`request`, `identify`, `pin_service`,
+//! `status_check`). Every refresh writes every property: the journey's from
+//! the session, everything else back to its empty default. So nothing of an
+//! ended session stays in the UI's models and strings, whether or not a frame
+//! is drawn after the wipe.
+
+mod identify;
+mod pin_service;
+pub mod receipt;
+mod request;
+mod status_check;
+
+use crate::{Api, App, NoticeId, ScreenId, ServiceTile, Theme};
+use chrono::{DateTime, Local};
+use session::{Config, Journey, Lang, Millis, Notice, ReceiptView, Screen, Secret, Session, WipeReason};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::time::Duration;
+
+/// What the passing of time alone can change on screen.
+type TimeVisible = (Screen, Option<u64>, Option<Notice>, Lang);
+
+/// The view's own memory: what it has drawn, so it draws it once.
+pub struct View {
+    clock: WallClock,
+    images: receipt::Images,
+    shown_lang: Option<Lang>,
+    shown_at: Option<TimeVisible>,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View { clock: WallClock::new(), images: receipt::Images::default(), shown_lang: None, shown_at: None }
+    }
+}
+
+impl View {
+    /// The terminal's own name and id, and whether this is demo mode.
+    pub fn terminal(app: &App, config: &Config, demo: bool) {
+        let api = app.global::<Api>();
+        api.set_municipality(text(&config.terminal.municipality));
+        api.set_terminal_id(text(&config.terminal.terminal_id));
+        api.set_demo(demo);
+    }
+
+    /// "Out of service": the terminal is not set up completely.
+    pub fn out_of_service(app: &App) {
+        app.global::<Api>().set_out_of_service(true);
+    }
+
+    /// Whether time changed something the citizen sees since the last
+    /// [`View::show`] (the countdown, a notice going away, the language
+    /// going back to the default).
+    pub fn stale(&self, session: &Session, now: Millis) -> bool {
+        self.shown_at.as_ref() != Some(&time_visible(session, now))
+    }
+
+    /// Writes everything the session shows now.
+    pub fn show(&mut self, app: &App, session: &Session, now: Millis, config: &Config) {
+        let api = app.global::<Api>();
+        let settings = session.accessibility();
+        let lang = &settings.lang;
+        self.select_language(lang);
+        let theme = app.global::<Theme>();
+        theme.set_large_text(settings.large_text);
+        theme.set_high_contrast(settings.high_contrast);
+
+        api.set_lang(text(lang.code()));
+        api.set_screen(screen_id(session.screen()));
+        api.set_warning_seconds(session.warning_seconds_left(now).map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX)));
+        api.set_notice(match session.notice() {
+            Some(Notice::Ended(WipeReason::TimedOut)) => NoticeId::TimedOut,
+            Some(Notice::Ended(WipeReason::CardRemoved)) => NoticeId::CardRemoved,
+            Some(Notice::Ended(WipeReason::Cancelled)) => NoticeId::Cancelled,
+            Some(Notice::Ended(WipeReason::Finished)) | None => NoticeId::None,
+        });
+        api.set_card_present(session.card_present());
+        api.set_services(model(
+            session
+                .catalogue()
+                .services()
+                .iter()
+                .map(|s| ServiceTile {
+                    id: text(&s.id),
+                    name: text(s.name.get(lang)),
+                    summary: text(s.summary.get(lang)),
+                })
+                .collect(),
+        ));
+
+        let journey = session.journey();
+        let (request, pin_service, status_check) = match journey {
+            Journey::Request(request) => (Some(request), None, None),
+            Journey::PinService(service) => (None, Some(service), None),
+            Journey::StatusCheck(check) => (None, None, Some(check)),
+            Journey::Welcome | Journey::Catalogue | Journey::TakeCard => (None, None, None),
+        };
+        request::show(&api, request, lang, config, &self.clock);
+        receipt::show(&api, request.and_then(session::Request::receipt), lang, config, &self.clock, &mut self.images);
+        let identification = journey.identification();
+        let pad = match pin_service.and_then(pin_service::new_pin_pad) {
+            Some(pad) => pad,
+            None => identification.map_or((0, Secret::Pin.digits()), |i| (i.digits_typed(), i.digits_needed())),
+        };
+        identify::show(&api, identification, pad);
+        pin_service::show(&api, pin_service);
+        status_check::show(&api, status_check, session);
+        self.shown_at = Some(time_visible(session, now));
+    }
+
+    /// The paper receipt for a receipt view, in `lang`.
+    pub fn paper(&self, receipt: &ReceiptView, lang: &Lang, config: &Config) -> printer::Receipt {
+        receipt::paper(receipt, lang, config, &self.clock)
+    }
+
+    fn select_language(&mut self, lang: &Lang) {
+        if self.shown_lang.as_ref() == Some(lang) {
+            return;
+        }
+        // English is the UI's source language; others are bundled .po files.
+        let code = if *lang == Lang::english() { "" } else { lang.code() };
+        if let Err(error) = slint::select_bundled_translation(code) {
+            tracing::warn!(?error, lang = lang.code(), "no translation for this language");
+        }
+        self.shown_lang = Some(lang.clone());
+    }
+}
+
+fn time_visible(session: &Session, now: Millis) -> TimeVisible {
+    (session.screen(), session.warning_seconds_left(now), session.notice(), session.lang().clone())
+}
+
+fn screen_id(screen: Screen) -> ScreenId {
+    match screen {
+        Screen::Welcome => ScreenId::Welcome,
+        Screen::Catalogue => ScreenId::Catalogue,
+        Screen::ServiceInfo => ScreenId::ServiceInfo,
+        Screen::Identify => ScreenId::Identify,
+        Screen::Form => ScreenId::Form,
+        Screen::Booking => ScreenId::Booking,
+        Screen::Review => ScreenId::Review,
+        Screen::Sending => ScreenId::Sending,
+        Screen::Receipt => ScreenId::Receipt,
+        Screen::TakeCard => ScreenId::TakeCard,
+        Screen::StatusEntry => ScreenId::StatusEntry,
+        Screen::StatusResult => ScreenId::StatusResult,
+        Screen::PinService => ScreenId::PinService,
+    }
+}
+
+/// Turns the session's monotonic clock into the wall-clock times citizens read.
+struct WallClock {
+    start: DateTime<Local>,
+}
+
+impl WallClock {
+    fn new() -> Self {
+        WallClock { start: Local::now() }
+    }
+
+    fn at(&self, at: Millis) -> DateTime<Local> {
+        self.start + Duration::from_millis(at.0)
+    }
+
+    fn time_of(&self, at: Millis) -> String {
+        self.at(at).format("%H:%M").to_string()
+    }
+
+    fn date_and_time_of(&self, at: Millis) -> String {
+        self.at(at).format("%d.%m.%Y, %H:%M").to_string()
+    }
+}
+
+fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
+    ModelRc::new(VecModel::from(items))
+}
+
+fn text(s: impl AsRef<str>) -> SharedString {
+    SharedString::from(s.as_ref())
+}
+
+/// A count or index as the UI's `int`.
+fn int(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}

@@ -12,7 +12,7 @@ use portal::tls::TlsMaterial;
 use portal::{Delivery, FitConnectPortal, Portal, PortalError, RequestStatus, SlotOffer, Submission};
 
 use crate::pki::{TestCa, Validity};
-use crate::{LocalPortal, LocalPortalConfig, LocalPortalError, PortalKeys, default_specs_dir, demo_catalogue};
+use crate::{LocalPortal, LocalPortalConfig, LocalPortalError, PortalKeys, demo_catalogue};
 
 /// OAuth client id of the demo terminal.
 pub const DEMO_CLIENT_ID: &str = "buergerterminal-demo";
@@ -86,7 +86,6 @@ pub fn start_local_on(dir: &Path, keys: PortalKeys, listen: SocketAddr) -> Resul
         client_id: DEMO_CLIENT_ID.to_owned(),
         client_secret: client_secret.clone(),
         catalogue: catalogue.clone(),
-        specs_dir: default_specs_dir(),
     };
     let portal = LocalPortal::start(portal_config.clone())?;
     let portal_config = LocalPortalConfig { listen: portal.address(), ..portal_config };

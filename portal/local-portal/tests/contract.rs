@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The local portal holds itself and its callers to the published Submission API
-//! (`../shared/specs/submission-api-1.1.3.yaml`): invalid requests get a 400 problem document,
+//! (`portal/specs/submission-api-1.1.3.yaml`): invalid requests get a 400 problem document,
 //! and its answers are valid against the spec's schemas.
 
 mod common;
 
 use common::{destination, local};
-use local_portal::spec::{component_errors, load_openapi};
+use local_portal::spec::component_errors;
 use portal::http::{BaseUrl, HttpsClient, Limits, Response};
 use portal::slots::BULKY_WASTE;
 use portal::{PortalError, tls};
@@ -59,7 +59,7 @@ fn assert_conforms(openapi: &Value, schema: &str, value: &Value) {
 }
 
 fn openapi() -> Value {
-    match load_openapi(&local_portal::default_specs_dir()) {
+    match local_portal::spec::openapi() {
         Ok(openapi) => openapi,
         Err(e) => panic!("{e}"),
     }

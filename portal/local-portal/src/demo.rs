@@ -129,13 +129,13 @@ impl DemoPortal {
     /// client for it whose queue is `dir/queue.sqlite`, and fetches the destination keys.
     ///
     /// # Errors
-    /// [`LocalPortalError`] if the portal cannot start; a client error is reported as
-    /// [`LocalPortalError::Tls`] or [`LocalPortalError::Storage`] with its message.
+    /// [`LocalPortalError`] if the portal cannot start; [`LocalPortalError::Client`] if the
+    /// client cannot start or fetch the destination keys.
     pub fn start(dir: &Path) -> Result<Self, LocalPortalError> {
         let keys = load_or_generate_keys(dir)?;
         let setup = start_local(dir, keys)?;
-        let client = FitConnectPortal::start(setup.client).map_err(|e| LocalPortalError::Storage(e.to_string()))?;
-        client.prefetch_keys().map_err(|e| LocalPortalError::Tls(e.to_string()))?;
+        let client = FitConnectPortal::start(setup.client)?;
+        client.prefetch_keys()?;
         Ok(Self { client, local: setup.portal })
     }
 

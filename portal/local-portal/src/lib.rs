@@ -88,6 +88,10 @@ pub enum LocalPortalError {
     /// The TLS configuration cannot be built.
     #[error("the TLS configuration is unusable: {0}")]
     Tls(String),
+    /// The FIT-Connect client that talks to the local portal (in demo mode, or in the
+    /// benchmark) failed.
+    #[error("the FIT-Connect client of the local portal failed: {0}")]
+    Client(#[from] portal::PortalError),
     /// The listening socket cannot be opened.
     #[error("cannot listen on {address}: {reason}; choose another port")]
     Listen {

@@ -67,8 +67,10 @@ impl BaseUrl {
         if authority.contains('@') {
             return Err(config(UrlDefect::UserInformation));
         }
+        // A bracketed IPv6 literal (RFC 3986 section 3.2.2) has colons of its own: only a colon
+        // after its closing bracket starts a port.
         let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => {
+            Some((host, port)) if !authority.starts_with('[') || host.ends_with(']') => {
                 (host, port.parse::<u16>().map_err(|_| config(UrlDefect::Port))?)
             }
             _ => (authority, 443),
@@ -464,6 +466,8 @@ mod tests {
             parsed,
             Ok(BaseUrl { host: "portal.example".to_owned(), port: 8443, prefix: "/fit-connect".to_owned() })
         );
+        assert_eq!(BaseUrl::parse("https://[::1]").map(|b| (b.host, b.port)), Ok(("::1".to_owned(), 443)));
+        assert_eq!(BaseUrl::parse("https://[::1]:8443").map(|b| (b.host, b.port)), Ok(("::1".to_owned(), 8443)));
         assert_eq!(
             url_defect("http://portal.example"),
             Some(("http://portal.example".to_owned(), UrlDefect::NotHttps))

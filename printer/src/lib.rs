@@ -36,7 +36,7 @@ pub mod worker;
 pub use escpos::{PrinterProfile, PrinterStatus};
 pub use layout::{PaperWidth, render};
 pub use raster::Raster;
-pub use receipt::{Logo, LogoError, Receipt};
+pub use receipt::Receipt;
 pub use receipt_printer::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 pub use serial::{FlowControl, SerialConfig, SerialPrinter};
 pub use simulated::SimulatedPrinter;

@@ -14,6 +14,9 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use crate::PortalError;
+use crate::error::{
+    ConfigDefect, JsonDefect, MalformedHttp, NetworkFailure, ProtocolViolation, Shared, TlsFailure, UrlDefect,
+};
 
 /// Limits of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,18 +59,25 @@ impl BaseUrl {
     /// # Errors
     /// [`PortalError::Config`] for anything but `https://host[:port][/path]`.
     pub fn parse(url: &str) -> Result<Self, PortalError> {
-        let config = |reason: &str| PortalError::Config { reason: format!("URL {url:?}: {reason}") };
-        let rest = url.strip_prefix("https://").ok_or_else(|| config("only https:// URLs are allowed"))?;
+        let config = |defect: UrlDefect| PortalError::Config {
+            cause: ConfigDefect::Url { url: without_user_information(url), defect },
+        };
+        let rest = url.strip_prefix("https://").ok_or_else(|| config(UrlDefect::NotHttps))?;
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if authority.contains('@') {
+            return Err(config(UrlDefect::UserInformation));
+        }
+        // A bracketed IPv6 literal (RFC 3986 section 3.2.2) has colons of its own: only a colon
+        // after its closing bracket starts a port.
         let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => {
-                (host, port.parse::<u16>().map_err(|_| config("the port is not a number"))?)
+            Some((host, port)) if !authority.starts_with('[') || host.ends_with(']') => {
+                (host, port.parse::<u16>().map_err(|_| config(UrlDefect::Port))?)
             }
             _ => (authority, 443),
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        if host.is_empty() || authority.contains('@') {
-            return Err(config("a host (and no user information) is required"));
+        if host.is_empty() {
+            return Err(config(UrlDefect::NoHost));
         }
         Ok(Self { host: host.to_owned(), port, prefix: path.trim_end_matches('/').to_owned() })
     }
@@ -75,6 +85,17 @@ impl BaseUrl {
     /// The URL as text, for messages.
     pub fn display(&self) -> String {
         format!("https://{}:{}{}", self.host, self.port, self.prefix)
+    }
+}
+
+/// `url` with the user information of its authority (RFC 3986 section 3.2.1: `name:password@`)
+/// left out, so that a password put into a URL by mistake never reaches a message.
+fn without_user_information(url: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[authority_start..].find(['/', '?', '#']).map_or(url.len(), |i| authority_start + i);
+    match url[authority_start..authority_end].rfind('@') {
+        Some(at) => format!("{}…@{}", &url[..authority_start], &url[authority_start + at + 1..]),
+        None => url.to_owned(),
     }
 }
 
@@ -96,15 +117,15 @@ impl Response {
     /// # Errors
     /// [`PortalError::Protocol`] for another status, content type or a body that does not parse.
     pub fn json<T: serde::de::DeserializeOwned>(&self, operation: &str, expected: &[u16]) -> Result<T, PortalError> {
-        let protocol = |reason: String| PortalError::Protocol { operation: operation.to_owned(), reason };
+        let protocol = |cause: ProtocolViolation| PortalError::Protocol { operation: operation.to_owned(), cause };
         if !expected.contains(&self.status) {
-            return Err(protocol(format!("HTTP status {}", self.status)));
+            return Err(protocol(ProtocolViolation::Status { status: self.status }));
         }
         match self.content_type.as_deref() {
             Some("application/json" | "application/problem+json") => {}
-            other => return Err(protocol(format!("content type {other:?} instead of application/json"))),
+            other => return Err(protocol(ProtocolViolation::ContentType { found: other.map(str::to_owned) })),
         }
-        serde_json::from_slice(&self.body).map_err(|e| protocol(format!("invalid JSON: {e}")))
+        serde_json::from_slice(&self.body).map_err(|e| protocol(ProtocolViolation::Json(JsonDefect::of(&e))))
     }
 }
 
@@ -183,9 +204,9 @@ impl HttpsClient {
 
         let mut reader =
             LimitedReader { stream, deadline, io_timeout: self.limits.io, buffer: Vec::new(), position: 0 };
-        let response = read_response(&mut reader, self.limits.max_body, operation).map_err(|e| match e {
+        let response = read_response(&mut reader, self.limits.max_body).map_err(|e| match e {
             ReadError::Io(e) => self.io_error(operation, &endpoint, e),
-            ReadError::Protocol(reason) => PortalError::Protocol { operation: operation.to_owned(), reason },
+            ReadError::Protocol(cause) => PortalError::Protocol { operation: operation.to_owned(), cause },
         })?;
         tracing::debug!(
             operation,
@@ -203,12 +224,12 @@ impl HttpsClient {
         endpoint: &str,
         deadline: Instant,
     ) -> Result<StreamOwned<ClientConnection, TcpStream>, PortalError> {
-        let unreachable = |reason: String| PortalError::Unreachable { endpoint: endpoint.to_owned(), reason };
+        let unreachable = |cause: NetworkFailure| PortalError::Unreachable { endpoint: endpoint.to_owned(), cause };
         let addresses: Vec<_> = (base.host.as_str(), base.port)
             .to_socket_addrs()
-            .map_err(|e| unreachable(format!("name resolution failed: {e}")))?
+            .map_err(|e| unreachable(NetworkFailure::NameResolution(Shared::new(e))))?
             .collect();
-        let mut last_error = unreachable("the host name has no address".to_owned());
+        let mut last_error = unreachable(NetworkFailure::NoAddress);
         for address in addresses {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let wait = remaining.min(self.limits.connect);
@@ -217,15 +238,15 @@ impl HttpsClient {
             }
             match TcpStream::connect_timeout(&address, wait) {
                 Ok(socket) => {
-                    let server_name = ServerName::try_from(base.host.clone()).map_err(|e| PortalError::Config {
-                        reason: format!("host {:?} is not a valid server name: {e}", base.host),
+                    let server_name = ServerName::try_from(base.host.clone()).map_err(|_| PortalError::Config {
+                        cause: ConfigDefect::ServerName { host: base.host.clone() },
                     })?;
                     let connection = ClientConnection::new(Arc::clone(&self.tls), server_name)
-                        .map_err(|e| PortalError::Tls { reason: e.to_string() })?;
+                        .map_err(|e| PortalError::Tls { cause: TlsFailure::Connection(Shared::new(e)) })?;
                     socket
                         .set_write_timeout(Some(self.limits.io))
                         .and_then(|()| socket.set_nodelay(true))
-                        .map_err(|e| unreachable(e.to_string()))?;
+                        .map_err(|e| unreachable(NetworkFailure::Connect(Shared::new(e))))?;
                     return Ok(StreamOwned::new(connection, socket));
                 }
                 Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) => {
@@ -234,7 +255,7 @@ impl HttpsClient {
                         timeout_ms: wait.as_millis() as u64,
                     };
                 }
-                Err(e) => last_error = unreachable(e.to_string()),
+                Err(e) => last_error = unreachable(NetworkFailure::Connect(Shared::new(e))),
             }
         }
         Err(last_error)
@@ -242,18 +263,20 @@ impl HttpsClient {
 
     fn io_error(&self, operation: &str, endpoint: &str, error: std::io::Error) -> PortalError {
         if let Some(tls) = error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-            return PortalError::Tls { reason: tls.to_string() };
+            return PortalError::Tls { cause: TlsFailure::Connection(Shared::new(tls.clone())) };
         }
         match error.kind() {
             ErrorKind::TimedOut | ErrorKind::WouldBlock => PortalError::Timeout {
                 operation: operation.to_owned(),
                 timeout_ms: self.limits.total.as_millis() as u64,
             },
-            ErrorKind::UnexpectedEof => PortalError::Protocol {
-                operation: operation.to_owned(),
-                reason: "the connection closed before the response was complete".to_owned(),
+            ErrorKind::UnexpectedEof => {
+                PortalError::Protocol { operation: operation.to_owned(), cause: ProtocolViolation::Truncated }
+            }
+            _ => PortalError::Unreachable {
+                endpoint: endpoint.to_owned(),
+                cause: NetworkFailure::Connection(Shared::new(error)),
             },
-            _ => PortalError::Unreachable { endpoint: endpoint.to_owned(), reason: error.to_string() },
         }
     }
 }
@@ -264,7 +287,11 @@ fn is_tls(error: &std::io::Error) -> bool {
 
 enum ReadError {
     Io(std::io::Error),
-    Protocol(String),
+    Protocol(ProtocolViolation),
+}
+
+fn malformed(defect: MalformedHttp) -> ReadError {
+    ReadError::Protocol(ProtocolViolation::Http(defect))
 }
 
 /// Reads from the TLS stream with the per-read timeout shortened to the time left until the
@@ -302,13 +329,12 @@ impl LimitedReader {
         loop {
             if let Some(end) = self.buffer[self.position..].windows(2).position(|w| w == b"\r\n") {
                 let line = &self.buffer[self.position..self.position + end];
-                let text = String::from_utf8(line.to_vec())
-                    .map_err(|_| ReadError::Protocol("a header line is not UTF-8".to_owned()))?;
+                let text = String::from_utf8(line.to_vec()).map_err(|_| malformed(MalformedHttp::HeaderNotUtf8))?;
                 self.position += end + 2;
                 return Ok(text);
             }
             if self.buffer.len() - self.position > max {
-                return Err(ReadError::Protocol(format!("a header line is longer than {max} bytes")));
+                return Err(malformed(MalformedHttp::HeaderLineTooLong { limit: max }));
             }
             if !self.fill()? {
                 return Err(ReadError::Io(std::io::Error::from(ErrorKind::UnexpectedEof)));
@@ -332,7 +358,7 @@ impl LimitedReader {
     fn until_end(&mut self, max: usize) -> Result<Vec<u8>, ReadError> {
         loop {
             if self.buffer.len() - self.position > max {
-                return Err(ReadError::Protocol(format!("the response body exceeds {max} bytes")));
+                return Err(ReadError::Protocol(ProtocolViolation::BodyTooLarge { limit: max }));
             }
             match self.fill() {
                 Ok(true) => {}
@@ -350,16 +376,16 @@ impl LimitedReader {
 const MAX_HEADER_LINE: usize = 8192;
 const MAX_HEADERS: usize = 100;
 
-fn read_response(reader: &mut LimitedReader, max_body: usize, operation: &str) -> Result<Response, ReadError> {
+fn read_response(reader: &mut LimitedReader, max_body: usize) -> Result<Response, ReadError> {
     let status_line = reader.line(MAX_HEADER_LINE)?;
     let mut parts = status_line.splitn(3, ' ');
     let (Some(version), Some(code)) = (parts.next(), parts.next()) else {
-        return Err(ReadError::Protocol(format!("{operation}: malformed status line")));
+        return Err(malformed(MalformedHttp::StatusLine));
     };
     if !version.starts_with("HTTP/1.") {
-        return Err(ReadError::Protocol(format!("{operation}: not an HTTP/1.x response")));
+        return Err(malformed(MalformedHttp::NotHttp1));
     }
-    let status = code.parse::<u16>().map_err(|_| ReadError::Protocol(format!("{operation}: malformed status code")))?;
+    let status = code.parse::<u16>().map_err(|_| malformed(MalformedHttp::StatusCode))?;
 
     let mut content_length = None;
     let mut chunked = false;
@@ -370,17 +396,15 @@ fn read_response(reader: &mut LimitedReader, max_body: usize, operation: &str) -
             break;
         }
         if count >= MAX_HEADERS {
-            return Err(ReadError::Protocol(format!("more than {MAX_HEADERS} header lines")));
+            return Err(malformed(MalformedHttp::TooManyHeaders { limit: MAX_HEADERS }));
         }
         let Some((name, value)) = line.split_once(':') else {
-            return Err(ReadError::Protocol("a header line has no colon".to_owned()));
+            return Err(malformed(MalformedHttp::HeaderWithoutColon));
         };
         let value = value.trim();
         match name.trim().to_ascii_lowercase().as_str() {
             "content-length" => {
-                content_length = Some(
-                    value.parse::<usize>().map_err(|_| ReadError::Protocol("malformed Content-Length".to_owned()))?,
-                );
+                content_length = Some(value.parse::<usize>().map_err(|_| malformed(MalformedHttp::ContentLength))?);
             }
             "transfer-encoding" => chunked = value.to_ascii_lowercase().contains("chunked"),
             "content-type" => {
@@ -394,9 +418,7 @@ fn read_response(reader: &mut LimitedReader, max_body: usize, operation: &str) -
         read_chunked(reader, max_body)?
     } else if let Some(length) = content_length {
         if length > max_body {
-            return Err(ReadError::Protocol(format!(
-                "the response body of {length} bytes exceeds the limit of {max_body}"
-            )));
+            return Err(ReadError::Protocol(ProtocolViolation::BodyTooLarge { limit: max_body }));
         }
         reader.exact(length)?
     } else {
@@ -411,18 +433,58 @@ fn read_chunked(reader: &mut LimitedReader, max_body: usize) -> Result<Vec<u8>, 
     loop {
         let line = reader.line(MAX_HEADER_LINE)?;
         let size_text = line.split(';').next().unwrap_or_default().trim();
-        let size =
-            usize::from_str_radix(size_text, 16).map_err(|_| ReadError::Protocol("malformed chunk size".to_owned()))?;
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| malformed(MalformedHttp::ChunkSize))?;
         if size == 0 {
             while !reader.line(MAX_HEADER_LINE)?.is_empty() {}
             return Ok(body);
         }
         if body.len().saturating_add(size) > max_body {
-            return Err(ReadError::Protocol(format!("the response body exceeds {max_body} bytes")));
+            return Err(ReadError::Protocol(ProtocolViolation::BodyTooLarge { limit: max_body }));
         }
         body.extend_from_slice(&reader.exact(size)?);
         if !reader.line(2)?.is_empty() {
-            return Err(ReadError::Protocol("chunk not followed by CRLF".to_owned()));
+            return Err(malformed(MalformedHttp::ChunkNotTerminated));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url_defect(url: &str) -> Option<(String, UrlDefect)> {
+        match BaseUrl::parse(url) {
+            Err(PortalError::Config { cause: ConfigDefect::Url { url, defect } }) => Some((url, defect)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn base_urls_are_https_with_host_port_and_prefix() {
+        let parsed = BaseUrl::parse("https://portal.example:8443/fit-connect/");
+        assert_eq!(
+            parsed,
+            Ok(BaseUrl { host: "portal.example".to_owned(), port: 8443, prefix: "/fit-connect".to_owned() })
+        );
+        assert_eq!(BaseUrl::parse("https://[::1]").map(|b| (b.host, b.port)), Ok(("::1".to_owned(), 443)));
+        assert_eq!(BaseUrl::parse("https://[::1]:8443").map(|b| (b.host, b.port)), Ok(("::1".to_owned(), 8443)));
+        assert_eq!(
+            url_defect("http://portal.example"),
+            Some(("http://portal.example".to_owned(), UrlDefect::NotHttps))
+        );
+        assert_eq!(url_defect("https://portal.example:https").map(|(_, d)| d), Some(UrlDefect::Port));
+        assert_eq!(url_defect("https:///v1").map(|(_, d)| d), Some(UrlDefect::NoHost));
+    }
+
+    #[test]
+    fn a_password_in_a_url_is_refused_and_never_repeated() {
+        for url in ["https://terminal:geheim@portal.example/v1", "http://terminal:geheim@portal.example"] {
+            let Err(error) = BaseUrl::parse(url) else { panic!("{url} was accepted") };
+            assert!(!format!("{error} {error:?}").contains("geheim"), "{error:?}");
+        }
+        assert_eq!(
+            url_defect("https://terminal:geheim@portal.example/v1"),
+            Some(("https://…@portal.example/v1".to_owned(), UrlDefect::UserInformation))
+        );
     }
 }

@@ -25,7 +25,7 @@
 //! encrypted) on the terminal and will be delivered without anyone's help. `Err` means neither:
 //! the citizen must be told, and nothing may claim success.
 
-mod error;
+pub mod error;
 pub mod fitconnect;
 pub mod http;
 pub mod jose;

@@ -21,6 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::PortalError;
+use crate::error::{Shared, StorageFailure};
 
 /// Where a queued request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -51,7 +52,7 @@ impl Step {
             "created" => Ok(Step::Created),
             "submitted" => Ok(Step::Submitted),
             "confirmed" => Ok(Step::Confirmed),
-            other => Err(PortalError::Storage { reason: format!("unknown step {other:?} in the queue database") }),
+            other => Err(PortalError::Storage { cause: StorageFailure::UnknownStep { found: other.to_owned() } }),
         }
     }
 }
@@ -107,7 +108,7 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 fn storage(error: rusqlite::Error) -> PortalError {
-    PortalError::Storage { reason: error.to_string() }
+    PortalError::Storage { cause: StorageFailure::Database(Shared::new(error)) }
 }
 
 const SCHEMA: &str = "

@@ -15,6 +15,7 @@ use std::time::SystemTime;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha512};
 
+use crate::error::{JsonDefect, PayloadDefect};
 use crate::slots::demo_calendar;
 use crate::{Delivery, DeliveryState, Portal, PortalError, RequestStatus, SlotOffer, Submission};
 
@@ -121,11 +122,11 @@ impl SimulatedPortal {
 pub(crate) fn check_json_object(data: &[u8]) -> Result<(), PortalError> {
     let first = data.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
-        return Err(PortalError::InvalidPayload { reason: "the payload does not start with '{'".to_owned() });
+        return Err(PortalError::InvalidPayload { cause: PayloadDefect::NotAnObject });
     }
-    serde_json::from_slice::<serde::de::IgnoredAny>(data).map(|_| ()).map_err(|e| PortalError::InvalidPayload {
-        reason: format!("syntax error at line {} column {}", e.line(), e.column()),
-    })
+    serde_json::from_slice::<serde::de::IgnoredAny>(data)
+        .map(|_| ())
+        .map_err(|e| PortalError::InvalidPayload { cause: PayloadDefect::Json(JsonDefect::of(&e)) })
 }
 
 impl Portal for SimulatedPortal {

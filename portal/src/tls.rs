@@ -9,6 +9,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
 use crate::PortalError;
+use crate::error::{PemDefect, Shared, TlsFailure};
 
 /// The PEM material the terminal authenticates with and trusts.
 #[derive(Clone)]
@@ -31,8 +32,8 @@ impl std::fmt::Debug for TlsMaterial {
     }
 }
 
-fn tls_error(reason: impl std::fmt::Display) -> PortalError {
-    PortalError::Tls { reason: reason.to_string() }
+fn tls_error(cause: TlsFailure) -> PortalError {
+    PortalError::Tls { cause }
 }
 
 /// Parses all certificates in a PEM bundle.
@@ -42,9 +43,9 @@ fn tls_error(reason: impl std::fmt::Display) -> PortalError {
 pub fn certificates_from_pem(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, PortalError> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| tls_error(format!("{what} is not valid PEM: {e}")))?;
+        .map_err(|e| tls_error(TlsFailure::CertificatePem { what: what.to_owned(), defect: PemDefect::of(&e) }))?;
     if certs.is_empty() {
-        return Err(tls_error(format!("{what} contains no certificate")));
+        return Err(tls_error(TlsFailure::NoCertificate { what: what.to_owned() }));
     }
     Ok(certs)
 }
@@ -54,7 +55,8 @@ pub fn certificates_from_pem(pem: &[u8], what: &str) -> Result<Vec<CertificateDe
 /// # Errors
 /// [`PortalError::Tls`] if no key can be read.
 pub fn private_key_from_pem(pem: &[u8], what: &str) -> Result<PrivateKeyDer<'static>, PortalError> {
-    PrivateKeyDer::from_pem_slice(pem).map_err(|e| tls_error(format!("{what} is not a readable private key: {e}")))
+    PrivateKeyDer::from_pem_slice(pem)
+        .map_err(|e| tls_error(TlsFailure::PrivateKeyPem { what: what.to_owned(), defect: PemDefect::of(&e) }))
 }
 
 /// The ring provider with TLS 1.3 as the only protocol version.
@@ -69,15 +71,15 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 pub fn client_config(material: &TlsMaterial) -> Result<Arc<ClientConfig>, PortalError> {
     let mut roots = RootCertStore::empty();
     for ca in certificates_from_pem(&material.ca_pem, "the portal CA")? {
-        roots.add(ca).map_err(|e| tls_error(format!("the portal CA cannot be used: {e}")))?;
+        roots.add(ca).map_err(|e| tls_error(TlsFailure::UnusableCa(Shared::new(e))))?;
     }
     let chain = certificates_from_pem(&material.client_cert_pem, "the device certificate")?;
     let key = private_key_from_pem(&material.client_key_pem, "the device key")?;
     let config = ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(tls_error)?
+        .map_err(|e| tls_error(TlsFailure::ProtocolVersion(Shared::new(e))))?
         .with_root_certificates(roots)
         .with_client_auth_cert(chain, key)
-        .map_err(|e| tls_error(format!("the device certificate and key do not fit: {e}")))?;
+        .map_err(|e| tls_error(TlsFailure::DeviceIdentity(Shared::new(e))))?;
     Ok(Arc::new(config))
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Every service's form data has its own JSON Schema, and the metadata the terminal builds is
-//! valid against the published metadata schema (`../shared/specs/`, beside the workspace).
-
-use std::path::PathBuf;
+//! valid against the published metadata schema (`portal/specs/`).
 
 use chrono::NaiveDate;
 use portal::Submission;
@@ -11,10 +9,8 @@ use portal::schemas::{self, BULKY_WASTE_SCHEMA, CITIZENS_OFFICE_APPOINTMENT_SCHE
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-fn specs_dir() -> PathBuf {
-    // The workspace root is this crate's parent; shared/ lies beside the workspace.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs")
-}
+/// FITKO's metadata schema 1.0.0, as published (see `portal/specs/README.md`).
+const METADATA_SCHEMA: &str = include_str!("../specs/metadata.schema.v1.0.0.json");
 
 fn validator(schema: &Value) -> jsonschema::Validator {
     match jsonschema::options().should_validate_formats(true).build(schema) {
@@ -207,12 +203,7 @@ fn appointment_payload_is_valid_and_violations_are_caught() {
 
 #[test]
 fn metadata_is_valid_against_the_published_schema_and_hashes_the_data() {
-    let path = specs_dir().join("metadata.schema.v1.0.0.json");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) => panic!("{} must lie beside the workspace: {e}", path.display()),
-    };
-    let validator = validator(&parse(&text));
+    let validator = validator(&parse(METADATA_SCHEMA));
     let data = bulky_waste_payload().to_string();
     let submission = Submission {
         tracking_number: "QY4YEAJ8W342".to_owned(),

@@ -18,11 +18,10 @@ pub struct Figure {
     pub unit: &'static str,
 }
 
-/// A representative receipt (German, five detail lines, no logo) without any personal data.
+/// A representative receipt (German, five detail lines) without any personal data.
 pub fn sample_receipt() -> Receipt {
     Receipt {
         municipality: "Stadt Musterstadt".into(),
-        logo: None,
         title: "Eingangsbestätigung".into(),
         service: "Sperrmüllabholung".into(),
         issued_at: "22.11.2026, 14:05".into(),

@@ -68,12 +68,6 @@ pub fn layout(receipt: &Receipt, paper: PaperWidth) -> Vec<Block> {
     let usable = width - 2 * MARGIN;
     let mut top = Pen::new(width);
 
-    if let Some(logo) = &receipt.logo {
-        let x = width.saturating_sub(logo.width()) / 2;
-        let y = top.y;
-        top.raster.blit(logo.raster(), x, y);
-        top.y += logo.height() + GAP;
-    }
     let heading_scale = if paper == PaperWidth::Mm80 { 2 } else { 1 };
     top.centred(&receipt.municipality, &FONT_10X20, heading_scale, usable);
     top.rule(usable);

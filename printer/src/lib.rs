@@ -21,23 +21,23 @@
 
 pub mod bench;
 pub mod codepage;
-mod contract;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod escpos;
 pub mod layout;
 pub mod raster;
 pub mod receipt;
+mod receipt_printer;
 mod serial;
 mod simulated;
 pub mod text_job;
 pub mod worker;
 
-pub use contract::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 pub use escpos::{PrinterProfile, PrinterStatus};
 pub use layout::{PaperWidth, render};
 pub use raster::Raster;
-pub use receipt::{Logo, LogoError, Receipt};
+pub use receipt::Receipt;
+pub use receipt_printer::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 pub use serial::{FlowControl, SerialConfig, SerialPrinter};
 pub use simulated::SimulatedPrinter;
 pub use worker::{PrintTicket, PrintWorker, TicketError};

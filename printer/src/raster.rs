@@ -140,11 +140,6 @@ impl Raster {
         out
     }
 
-    /// Four bytes per dot (RGBA, opaque black or white), for toolkits that only take RGBA buffers.
-    pub fn to_rgba8(&self) -> Vec<u8> {
-        self.to_luma8().into_iter().flat_map(|l| [l, l, l, 255]).collect()
-    }
-
     /// Encodes the raster as a 1-bit grey-scale PNG (black on white), e.g. for the kiosk screen or demo mode.
     pub fn to_png(&self) -> Vec<u8> {
         let mut out = Vec::new();

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use serialport::{ClearBuffer, SerialPort};
 
-use crate::contract::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 use crate::escpos::{
     PrinterProfile, PrinterStatus, STATUS_OFFLINE_CAUSE, STATUS_PAPER, STATUS_PRINTER, encode_receipt,
 };
 use crate::receipt::Receipt;
+use crate::receipt_printer::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 
 /// Hardware or software handshake on the serial line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

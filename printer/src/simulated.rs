@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::contract::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 use crate::escpos::PrinterStatus;
 use crate::layout::{PaperWidth, render};
 use crate::receipt::Receipt;
+use crate::receipt_printer::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 
 /// Writes every receipt as `receipt-<n>.png` into a directory, `n` counting up from 1 past existing files.
 #[derive(Debug)]

@@ -34,11 +34,6 @@ pub fn encode_text_commands(receipt: &Receipt, profile: &PrinterProfile) -> Vec<
     let cols = columns(paper);
     let mut out = vec![INITIALISE.to_vec(), DOT_MOTION_UNITS.to_vec(), vec![0x1b, b't', ESC_T_CP858]];
 
-    if let Some(logo) = &receipt.logo {
-        let mut band = Raster::new(paper.dots(), logo.height());
-        band.blit(logo.raster(), paper.dots().saturating_sub(logo.width()) / 2, 0);
-        raster_bands(&mut out, &band);
-    }
     let mut text = Text { out: &mut out, cols };
     text.align(1);
     text.lines(&receipt.municipality, 2, false);
@@ -91,7 +86,6 @@ pub fn encode_text_commands(receipt: &Receipt, profile: &PrinterProfile) -> Vec<
 
 fn layout_qr(receipt: &Receipt, paper: PaperWidth) -> Vec<Block> {
     let mut bare = receipt.clone();
-    bare.logo = None;
     bare.details.clear();
     bare.footer = None;
     layout(&bare, paper).into_iter().filter(|b| matches!(b, Block::Qr { .. })).collect()

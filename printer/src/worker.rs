@@ -9,8 +9,8 @@ use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use crate::contract::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 use crate::receipt::Receipt;
+use crate::receipt_printer::{PrintError, PrintOutcome, PrinterHealth, ReceiptPrinter};
 
 type Job = (Receipt, Sender<Result<PrintOutcome, PrintError>>);
 

@@ -54,10 +54,6 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
-fn bench_error(e: impl std::fmt::Display) -> LocalPortalError {
-    LocalPortalError::Storage(e.to_string())
-}
-
 /// The receipt alphabet of tracking numbers.
 const TRACKING_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTVWXYZ";
 
@@ -80,14 +76,15 @@ fn bench_tracking_number(i: usize) -> String {
 /// over gives the delivery rate.
 ///
 /// # Errors
-/// [`LocalPortalError`] if the portal or the client cannot start, or a request is lost.
+/// [`LocalPortalError`] if the portal cannot start, [`LocalPortalError::Client`] if the client
+/// fails, [`LocalPortalError::Storage`] if the portal's store does not hold every request once.
 pub fn run(dir: &Path, keys: PortalKeys, requests: usize) -> Result<BenchFigures, LocalPortalError> {
     let setup = start_local(dir, keys)?;
     let mut client_config = setup.client.clone();
     client_config.backoff.initial = Duration::from_millis(50);
     client_config.backoff.max = Duration::from_millis(200);
-    let client = FitConnectPortal::start(client_config).map_err(bench_error)?;
-    client.prefetch_keys().map_err(bench_error)?;
+    let client = FitConnectPortal::start(client_config)?;
+    client.prefetch_keys()?;
     let service = demo_catalogue()?
         .into_iter()
         .find(|entry| entry.service_id == BULKY_WASTE)
@@ -119,22 +116,20 @@ pub fn run(dir: &Path, keys: PortalKeys, requests: usize) -> Result<BenchFigures
             application_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
         };
         let started = Instant::now();
-        client.enqueue(&submission).map_err(bench_error)?;
+        client.enqueue(&submission)?;
         latencies.push(started.elapsed());
     }
     latencies.sort();
 
     let portal = LocalPortal::start(restart)?;
     let started = Instant::now();
-    let drained = client
-        .wait_until_handed_over(
-            Duration::from_secs(60) + Duration::from_millis(500) * u32::try_from(requests).unwrap_or(u32::MAX),
-        )
-        .map_err(bench_error)?;
+    let drained = client.wait_until_handed_over(
+        Duration::from_secs(60) + Duration::from_millis(500) * u32::try_from(requests).unwrap_or(u32::MAX),
+    )?;
     let elapsed = started.elapsed();
     let delivered = portal.store().submitted_total()?;
     if !drained || delivered != requests as u64 {
-        return Err(bench_error(format!("{delivered} of {requests} requests delivered")));
+        return Err(LocalPortalError::Storage(format!("{delivered} of {requests} requests delivered")));
     }
     Ok(BenchFigures {
         requests,

@@ -12,7 +12,7 @@ use portal::tls::TlsMaterial;
 use portal::{Delivery, FitConnectPortal, Portal, PortalError, RequestStatus, SlotOffer, Submission};
 
 use crate::pki::{TestCa, Validity};
-use crate::{LocalPortal, LocalPortalConfig, LocalPortalError, PortalKeys, default_specs_dir, demo_catalogue};
+use crate::{LocalPortal, LocalPortalConfig, LocalPortalError, PortalKeys, demo_catalogue};
 
 /// OAuth client id of the demo terminal.
 pub const DEMO_CLIENT_ID: &str = "buergerterminal-demo";
@@ -86,7 +86,6 @@ pub fn start_local_on(dir: &Path, keys: PortalKeys, listen: SocketAddr) -> Resul
         client_id: DEMO_CLIENT_ID.to_owned(),
         client_secret: client_secret.clone(),
         catalogue: catalogue.clone(),
-        specs_dir: default_specs_dir(),
     };
     let portal = LocalPortal::start(portal_config.clone())?;
     let portal_config = LocalPortalConfig { listen: portal.address(), ..portal_config };
@@ -130,13 +129,13 @@ impl DemoPortal {
     /// client for it whose queue is `dir/queue.sqlite`, and fetches the destination keys.
     ///
     /// # Errors
-    /// [`LocalPortalError`] if the portal cannot start; a client error is reported as
-    /// [`LocalPortalError::Tls`] or [`LocalPortalError::Storage`] with its message.
+    /// [`LocalPortalError`] if the portal cannot start; [`LocalPortalError::Client`] if the
+    /// client cannot start or fetch the destination keys.
     pub fn start(dir: &Path) -> Result<Self, LocalPortalError> {
         let keys = load_or_generate_keys(dir)?;
         let setup = start_local(dir, keys)?;
-        let client = FitConnectPortal::start(setup.client).map_err(|e| LocalPortalError::Storage(e.to_string()))?;
-        client.prefetch_keys().map_err(|e| LocalPortalError::Tls(e.to_string()))?;
+        let client = FitConnectPortal::start(setup.client)?;
+        client.prefetch_keys()?;
         Ok(Self { client, local: setup.portal })
     }
 

@@ -4,8 +4,9 @@
 //!
 //! # What it serves
 //!
-//! Standard operations (validated against `../shared/specs/submission-api-1.1.3.yaml` and the
-//! metadata schema; an invalid request gets a 400 problem document):
+//! Standard operations (validated against the Submission API's OpenAPI document and the
+//! metadata schema, both compiled in from `portal/specs/`; an invalid request gets a 400
+//! problem document):
 //!
 //! | operation | path |
 //! |---|---|
@@ -73,8 +74,10 @@ pub enum LocalPortalError {
     /// Generating, reading or using the RSA keys failed.
     #[error("the portal keys are unusable: {0}; generate new ones")]
     Keys(String),
-    /// The specification files cannot be loaded.
-    #[error("cannot load the specification: {0}; check that shared/specs/ lies beside the workspace")]
+    /// A compiled-in specification does not yield a validator.
+    #[error(
+        "the compiled-in specification is unusable: {0}; this build of the local portal is defective, rebuild it from an unmodified checkout"
+    )]
     Spec(String),
     /// The service catalogue cannot be used.
     #[error("the service catalogue is unusable: {0}; fix session/config/catalogue.toml")]
@@ -85,6 +88,10 @@ pub enum LocalPortalError {
     /// The TLS configuration cannot be built.
     #[error("the TLS configuration is unusable: {0}")]
     Tls(String),
+    /// The FIT-Connect client that talks to the local portal (in demo mode, or in the
+    /// benchmark) failed.
+    #[error("the FIT-Connect client of the local portal failed: {0}")]
+    Client(#[from] portal::PortalError),
     /// The listening socket cannot be opened.
     #[error("cannot listen on {address}: {reason}; choose another port")]
     Listen {
@@ -135,13 +142,6 @@ pub struct LocalPortalConfig {
     pub client_secret: String,
     /// The services offered.
     pub catalogue: Vec<CatalogueEntry>,
-    /// Directory holding the OpenAPI document and the metadata schema.
-    pub specs_dir: PathBuf,
-}
-
-/// `shared/specs/` beside the workspace, as laid out in a checkout and in CI.
-pub fn default_specs_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/specs")
 }
 
 /// The demo catalogue: every request service of the kiosk's catalogue
@@ -217,7 +217,7 @@ impl LocalPortal {
     /// Any [`LocalPortalError`] while loading the specification, opening the store, building
     /// TLS or binding the socket.
     pub fn start(config: LocalPortalConfig) -> Result<Self, LocalPortalError> {
-        let contract = spec::Contract::load(&config.specs_dir)?;
+        let contract = spec::Contract::load()?;
         let store = Store::open(&config.db_path)?;
         let tls = server_tls(&config)?;
         let listener = TcpListener::bind(config.listen)

@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Request validation against the published contract: the Submission API's OpenAPI document
-//! and the metadata schema in `../shared/specs/`, and the services' payload schemas.
+//! and the metadata schema (`portal/specs/`, compiled in), and the services' payload schemas.
+//!
+//! Both specifications are part of the program, not files looked up at run time, so the local
+//! portal validates the same way from any working directory and as an installed binary.
 //!
 //! The OpenAPI document's `components/schemas` are JSON Schema (OpenAPI 3.0 dialect); a
 //! validator for one of them is built by pointing a root `$ref` into the whole document, so
 //! every internal reference resolves exactly as written in the spec.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use jsonschema::Validator;
 use serde_json::Value;
 
 use crate::LocalPortalError;
 
-/// File name of the Submission API description.
+/// File name of the Submission API description in `portal/specs/`, naming it in messages.
 pub const OPENAPI_FILE: &str = "submission-api-1.1.3.yaml";
-/// File name of the metadata schema.
+/// The FIT-Connect Submission API 1.1.3 (OpenAPI 3.0, YAML) as published by FITKO, unchanged
+/// (CC BY-SA 4.0; see `portal/specs/README.md`).
+pub const OPENAPI_YAML: &str = include_str!("../../specs/submission-api-1.1.3.yaml");
+/// File name of the metadata schema in `portal/specs/`, naming it in messages.
 pub const METADATA_SCHEMA_FILE: &str = "metadata.schema.v1.0.0.json";
+/// The FIT-Connect metadata schema 1.0.0 (JSON Schema 2020-12) as published by FITKO, unchanged
+/// (see `portal/specs/README.md`).
+pub const METADATA_SCHEMA_JSON: &str = include_str!("../../specs/metadata.schema.v1.0.0.json");
 
 /// Validators for everything the local portal accepts.
 pub struct Contract {
@@ -61,13 +69,12 @@ fn errors(validator: &Validator, instance: &Value) -> Option<String> {
     (!messages.is_empty()).then(|| messages.join("; "))
 }
 
-/// The OpenAPI document in `specs_dir`, as JSON.
+/// The OpenAPI document ([`OPENAPI_YAML`]) as JSON.
 ///
 /// # Errors
-/// [`LocalPortalError::Spec`] if it is missing or not YAML.
-pub fn load_openapi(specs_dir: &Path) -> Result<Value, LocalPortalError> {
-    let yaml = std::fs::read_to_string(specs_dir.join(OPENAPI_FILE)).map_err(|e| spec_error(OPENAPI_FILE, e))?;
-    serde_yaml::from_str(&yaml).map_err(|e| spec_error(OPENAPI_FILE, e))
+/// [`LocalPortalError::Spec`] if it does not parse as YAML (a defect of this build).
+pub fn openapi() -> Result<Value, LocalPortalError> {
+    serde_yaml::from_str(OPENAPI_YAML).map_err(|e| spec_error(OPENAPI_FILE, e))
 }
 
 /// Why `instance` is not valid against `components/schemas/<name>` of `openapi`, if it is not
@@ -80,15 +87,15 @@ pub fn component_errors(openapi: &Value, name: &str, instance: &Value) -> Result
 }
 
 impl Contract {
-    /// Loads the OpenAPI document and the metadata schema from `specs_dir`.
+    /// Builds the validators from the compiled-in OpenAPI document and metadata schema and
+    /// the payload schemas of [`portal::schemas::ALL`].
     ///
     /// # Errors
-    /// [`LocalPortalError::Spec`] if a file is missing or not a usable schema.
-    pub fn load(specs_dir: &Path) -> Result<Self, LocalPortalError> {
-        let openapi = load_openapi(specs_dir)?;
-        let metadata_text = std::fs::read_to_string(specs_dir.join(METADATA_SCHEMA_FILE))
-            .map_err(|e| spec_error(METADATA_SCHEMA_FILE, e))?;
-        let metadata: Value = serde_json::from_str(&metadata_text).map_err(|e| spec_error(METADATA_SCHEMA_FILE, e))?;
+    /// [`LocalPortalError::Spec`] if a document is not a usable schema (a defect of this build).
+    pub fn load() -> Result<Self, LocalPortalError> {
+        let openapi = openapi()?;
+        let metadata: Value =
+            serde_json::from_str(METADATA_SCHEMA_JSON).map_err(|e| spec_error(METADATA_SCHEMA_FILE, e))?;
         let mut payloads = HashMap::new();
         for schema in portal::schemas::ALL {
             let value: Value = serde_json::from_str(schema.json).map_err(|e| spec_error(schema.uri, e))?;
@@ -127,5 +134,27 @@ impl Contract {
         let paths: Vec<String> =
             validator.iter_errors(data).take(5).map(|e| format!("invalid value at {}", e.instance_path)).collect();
         (!paths.is_empty()).then(|| paths.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiled_in_specifications_are_the_versions_the_terminal_speaks() {
+        let openapi = match openapi() {
+            Ok(openapi) => openapi,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(openapi["info"]["version"], "1.1.3");
+        let metadata: Value = match serde_json::from_str(METADATA_SCHEMA_JSON) {
+            Ok(metadata) => metadata,
+            Err(e) => panic!("{METADATA_SCHEMA_FILE}: {e}"),
+        };
+        assert_eq!(metadata["$id"], portal::fitconnect::metadata::METADATA_SCHEMA_URI);
+        if let Err(e) = Contract::load() {
+            panic!("{e}");
+        }
     }
 }

@@ -162,17 +162,6 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Appends a signed event to a case.
-    ///
-    /// # Errors
-    /// [`LocalPortalError::Storage`].
-    pub fn add_event(&self, case_id: &str, token: &str) -> Result<(), LocalPortalError> {
-        self.lock()
-            .execute("INSERT INTO events (case_id, token) VALUES (?1, ?2)", params![case_id, token])
-            .map_err(db)?;
-        Ok(())
-    }
-
     /// The event log of a case, oldest first.
     ///
     /// # Errors

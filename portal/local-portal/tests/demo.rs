@@ -2,12 +2,13 @@
 //! Demo mode starts the local portal on loopback by itself and submits through the real
 //! client over mutual TLS; its keys survive a restart, its PKI is new each time.
 
+use std::error::Error;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use local_portal::demo::DemoPortal;
 use portal::slots::BULKY_WASTE;
-use portal::{Delivery, DeliveryState, Portal, PortalError, Submission};
+use portal::{Delivery, DeliveryState, Portal, Submission};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -40,11 +41,10 @@ fn submission(tracking_number: &str) -> Submission {
 }
 
 #[test]
-fn demo_portal_delivers_over_mutual_tls_and_restarts_with_its_keys() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
-    let storage = |e: local_portal::LocalPortalError| PortalError::Storage { reason: e.to_string() };
+fn demo_portal_delivers_over_mutual_tls_and_restarts_with_its_keys() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     {
-        let demo = DemoPortal::start(dir.path()).map_err(storage)?;
+        let demo = DemoPortal::start(dir.path())?;
         assert!(demo.local().address().ip().is_loopback());
         assert_eq!(demo.submit(submission("DEMQPRJ2345A"))?, Delivery::Sent);
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -54,7 +54,7 @@ fn demo_portal_delivers_over_mutual_tls_and_restarts_with_its_keys() -> Result<(
         }
     }
     assert!(dir.path().join("portal-encryption-key.pem").exists());
-    let again = DemoPortal::start(dir.path()).map_err(storage)?;
+    let again = DemoPortal::start(dir.path())?;
     assert_eq!(again.submit(submission("DEMQPRJ2345B"))?, Delivery::Sent);
     assert_eq!(again.local().store().submitted_total().ok(), Some(2));
     Ok(())

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::error::Error;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -13,8 +14,8 @@ use portal::slots::{BULKY_WASTE, CITIZENS_OFFICE_APPOINTMENT};
 use portal::{Delivery, DeliveryState, FitConnectPortal, Portal, PortalError, SlotKind};
 
 #[test]
-fn submission_is_sent_over_mutual_tls_and_confirmed_by_signed_events() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn submission_is_sent_over_mutual_tls_and_confirmed_by_signed_events() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     client.prefetch_keys()?;
@@ -34,8 +35,8 @@ fn submission_is_sent_over_mutual_tls_and_confirmed_by_signed_events() -> Result
 }
 
 #[test]
-fn status_is_found_from_another_terminal_by_tracking_number() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn status_is_found_from_another_terminal_by_tracking_number() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let first = FitConnectPortal::start(setup.client.clone())?;
     assert_eq!(first.submit(bulky_waste(&tracking("BT-E2E-0002"), &destination(&setup, BULKY_WASTE)))?, Delivery::Sent);
@@ -54,8 +55,8 @@ fn status_is_found_from_another_terminal_by_tracking_number() -> Result<(), Port
 }
 
 #[test]
-fn data_violating_its_schema_is_delivered_and_then_rejected_by_the_authority() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn data_violating_its_schema_is_delivered_and_then_rejected_by_the_authority() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     let destination_id = destination(&setup, CITIZENS_OFFICE_APPOINTMENT);
@@ -65,8 +66,8 @@ fn data_violating_its_schema_is_delivered_and_then_rejected_by_the_authority() -
 }
 
 #[test]
-fn dog_registration_without_a_booking_is_accepted_by_the_tax_office() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn dog_registration_without_a_booking_is_accepted_by_the_tax_office() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     let destination_id = destination(&setup, DOG_REGISTRATION);
@@ -81,8 +82,8 @@ fn dog_registration_without_a_booking_is_accepted_by_the_tax_office() -> Result<
 }
 
 #[test]
-fn data_whose_tracking_number_is_not_the_sender_reference_is_rejected() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn data_whose_tracking_number_is_not_the_sender_reference_is_rejected() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     let mut submission = bulky_waste(&tracking("BT-E2E-IN-DATA"), &destination(&setup, BULKY_WASTE));
@@ -93,8 +94,8 @@ fn data_whose_tracking_number_is_not_the_sender_reference_is_rejected() -> Resul
 }
 
 #[test]
-fn calendar_and_catalogue_come_from_the_extension() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn calendar_and_catalogue_come_from_the_extension() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     let from = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
@@ -110,8 +111,8 @@ fn calendar_and_catalogue_come_from_the_extension() -> Result<(), PortalError> {
 }
 
 #[test]
-fn resubmitting_a_tracking_number_delivers_it_only_once() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn resubmitting_a_tracking_number_delivers_it_only_once() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     let destination_id = destination(&setup, BULKY_WASTE);
@@ -127,8 +128,8 @@ fn file_contains(path: &std::path::Path, needle: &[u8]) -> bool {
 }
 
 #[test]
-fn neither_the_queue_nor_the_portal_store_holds_the_citizens_data_in_clear() -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn neither_the_queue_nor_the_portal_store_holds_the_citizens_data_in_clear() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     client.prefetch_keys()?;
@@ -145,8 +146,7 @@ fn neither_the_queue_nor_the_portal_store_holds_the_citizens_data_in_clear() -> 
         assert!(!file_contains(file, name), "{} holds the citizen's name", file.display());
     }
 
-    let portal =
-        local_portal::LocalPortal::start(restart).map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+    let portal = local_portal::LocalPortal::start(restart)?;
     assert!(client.wait_until_handed_over(Duration::from_secs(20))?);
     assert_eq!(portal.store().submitted_count(&tracking("BT-E2E-0005")).ok(), Some(1));
     for file in ["local-portal.sqlite", "local-portal.sqlite-wal"] {

@@ -6,20 +6,19 @@
 
 mod common;
 
+use std::error::Error;
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::{bulky_waste, destination, eventually, local, tracking};
 use local_portal::pki::{TestCa, Validity};
 use local_portal::{Fault, LocalPortal, LocalPortalConfig};
+use portal::error::TlsFailure;
 use portal::http::{BaseUrl, HttpsClient, Limits};
 use portal::slots::BULKY_WASTE;
 use portal::tls::TlsMaterial;
 use portal::{Delivery, FitConnectPortal, Portal, PortalError};
-
-fn tmp() -> Result<tempfile::TempDir, PortalError> {
-    tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })
-}
+use rustls::{AlertDescription, CertificateError};
 
 fn start(config: LocalPortalConfig) -> LocalPortal {
     match LocalPortal::start(config) {
@@ -30,8 +29,8 @@ fn start(config: LocalPortalConfig) -> LocalPortal {
 
 /// Submits while the portal shows `fault`: the receipt says queued; once the fault is gone the
 /// request is delivered exactly once.
-fn queued_during_fault_then_delivered_once(fault: Fault, tracking_number: &str) -> Result<(), PortalError> {
-    let dir = tmp()?;
+fn queued_during_fault_then_delivered_once(fault: Fault, tracking_number: &str) -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     client.prefetch_keys()?;
@@ -53,33 +52,33 @@ fn queued_during_fault_then_delivered_once(fault: Fault, tracking_number: &str) 
 }
 
 #[test]
-fn portal_answering_500_leaves_the_request_queued_until_it_recovers() -> Result<(), PortalError> {
+fn portal_answering_500_leaves_the_request_queued_until_it_recovers() -> Result<(), Box<dyn Error>> {
     queued_during_fault_then_delivered_once(Fault::Status500, &tracking("BT-F-500"))
 }
 
 #[test]
-fn portal_slower_than_the_timeout_leaves_the_request_queued() -> Result<(), PortalError> {
+fn portal_slower_than_the_timeout_leaves_the_request_queued() -> Result<(), Box<dyn Error>> {
     queued_during_fault_then_delivered_once(Fault::Slow(Duration::from_secs(4)), &tracking("BT-F-SLOW"))
 }
 
 #[test]
-fn portal_answering_invalid_json_leaves_the_request_queued() -> Result<(), PortalError> {
+fn portal_answering_invalid_json_leaves_the_request_queued() -> Result<(), Box<dyn Error>> {
     queued_during_fault_then_delivered_once(Fault::InvalidJson, &tracking("BT-F-JSON"))
 }
 
 #[test]
-fn portal_answering_the_wrong_content_type_leaves_the_request_queued() -> Result<(), PortalError> {
+fn portal_answering_the_wrong_content_type_leaves_the_request_queued() -> Result<(), Box<dyn Error>> {
     queued_during_fault_then_delivered_once(Fault::WrongContentType, &tracking("BT-F-CTYPE"))
 }
 
 #[test]
-fn portal_sending_an_endless_body_leaves_the_request_queued() -> Result<(), PortalError> {
+fn portal_sending_an_endless_body_leaves_the_request_queued() -> Result<(), Box<dyn Error>> {
     queued_during_fault_then_delivered_once(Fault::EndlessBody, &tracking("BT-F-ENDLESS"))
 }
 
 #[test]
-fn portal_down_queues_requests_and_delivers_them_when_it_is_back() -> Result<(), PortalError> {
-    let dir = tmp()?;
+fn portal_down_queues_requests_and_delivers_them_when_it_is_back() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     client.prefetch_keys()?;
@@ -99,9 +98,9 @@ fn portal_down_queues_requests_and_delivers_them_when_it_is_back() -> Result<(),
 }
 
 #[test]
-fn a_thousand_requests_queued_during_an_outage_are_all_delivered_once() -> Result<(), PortalError> {
+fn a_thousand_requests_queued_during_an_outage_are_all_delivered_once() -> Result<(), Box<dyn Error>> {
     const COUNT: usize = 1000;
-    let dir = tmp()?;
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let client = FitConnectPortal::start(setup.client.clone())?;
     client.prefetch_keys()?;
@@ -122,8 +121,8 @@ fn a_thousand_requests_queued_during_an_outage_are_all_delivered_once() -> Resul
 }
 
 #[test]
-fn full_queue_refuses_the_request_before_the_citizen_leaves() -> Result<(), PortalError> {
-    let dir = tmp()?;
+fn full_queue_refuses_the_request_before_the_citizen_leaves() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let mut config = setup.client.clone();
     config.queue_max_bytes = Some(96 * 1024);
@@ -155,36 +154,44 @@ fn full_queue_refuses_the_request_before_the_citizen_leaves() -> Result<(), Port
     Ok(())
 }
 
-fn expect_tls_refusal(result: Result<impl std::fmt::Debug, PortalError>, expected: &str) {
+/// Asserts that the connection was refused in the handshake with the rustls error `expected`
+/// describes.
+fn expect_tls_refusal(
+    result: Result<impl std::fmt::Debug, PortalError>,
+    expected: &str,
+    is_expected: impl Fn(&rustls::Error) -> bool,
+) {
     match result {
-        Err(PortalError::Tls { reason }) => assert!(reason.contains(expected), "{reason} lacks {expected}"),
+        Err(PortalError::Tls { cause: TlsFailure::Connection(error) }) => {
+            assert!(is_expected(&error), "{error} is not {expected}");
+        }
         other => panic!("expected a TLS refusal ({expected}), got {other:?}"),
     }
 }
 
 #[test]
-fn portal_certificate_from_another_ca_is_refused() -> Result<(), PortalError> {
-    let dir = tmp()?;
+fn portal_certificate_from_another_ca_is_refused() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
-    let stranger = TestCa::generate("Some other CA").map_err(|e| PortalError::Tls { reason: e.to_string() })?;
+    let stranger = TestCa::generate("Some other CA")?;
     let mut config = setup.client.clone();
     config.tls.ca_pem = stranger.cert_pem.into_bytes();
     let client = FitConnectPortal::start(config)?;
-    expect_tls_refusal(client.catalogue(), "UnknownIssuer");
+    expect_tls_refusal(client.catalogue(), "UnknownIssuer", |e| {
+        matches!(e, rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
+    });
     Ok(())
 }
 
 #[test]
-fn portal_certificate_for_another_host_name_is_refused() -> Result<(), PortalError> {
-    let dir = tmp()?;
+fn portal_certificate_for_another_host_name_is_refused() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
-    let ca = TestCa::generate("Portal CA").map_err(|e| PortalError::Tls { reason: e.to_string() })?;
-    let server = ca
-        .issue_server(&["portal.buergerterminal.invalid"], Validity::Current)
-        .map_err(|e| PortalError::Tls { reason: e.to_string() })?;
-    let device = ca.issue_device("terminal").map_err(|e| PortalError::Tls { reason: e.to_string() })?;
+    let ca = TestCa::generate("Portal CA")?;
+    let server = ca.issue_server(&["portal.buergerterminal.invalid"], Validity::Current)?;
+    let device = ca.issue_device("terminal")?;
     let mut portal_config = setup.portal_config.clone();
-    portal_config.listen = "127.0.0.1:0".parse().map_err(|_| PortalError::Config { reason: "address".into() })?;
+    portal_config.listen = "127.0.0.1:0".parse()?;
     portal_config.server_cert_pem = server.cert_pem;
     portal_config.server_key_pem = server.key_pem;
     portal_config.client_ca_pem = ca.cert_pem.clone();
@@ -201,20 +208,26 @@ fn portal_certificate_for_another_host_name_is_refused() -> Result<(), PortalErr
     };
     config.queue_path = dir.path().join("other-queue.sqlite");
     let client = FitConnectPortal::start(config)?;
-    expect_tls_refusal(client.catalogue(), "not valid for name");
+    expect_tls_refusal(client.catalogue(), "not valid for name", |e| {
+        matches!(
+            e,
+            rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }
+            )
+        )
+    });
     Ok(())
 }
 
 #[test]
-fn expired_portal_certificate_is_refused() -> Result<(), PortalError> {
-    let dir = tmp()?;
+fn expired_portal_certificate_is_refused() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
-    let ca = TestCa::generate("Portal CA").map_err(|e| PortalError::Tls { reason: e.to_string() })?;
-    let server =
-        ca.issue_server(&["localhost"], Validity::Expired).map_err(|e| PortalError::Tls { reason: e.to_string() })?;
-    let device = ca.issue_device("terminal").map_err(|e| PortalError::Tls { reason: e.to_string() })?;
+    let ca = TestCa::generate("Portal CA")?;
+    let server = ca.issue_server(&["localhost"], Validity::Expired)?;
+    let device = ca.issue_device("terminal")?;
     let mut portal_config = setup.portal_config.clone();
-    portal_config.listen = "127.0.0.1:0".parse().map_err(|_| PortalError::Config { reason: "address".into() })?;
+    portal_config.listen = "127.0.0.1:0".parse()?;
     portal_config.server_cert_pem = server.cert_pem;
     portal_config.server_key_pem = server.key_pem;
     portal_config.client_ca_pem = ca.cert_pem.clone();
@@ -231,40 +244,46 @@ fn expired_portal_certificate_is_refused() -> Result<(), PortalError> {
     };
     config.queue_path = dir.path().join("expired-queue.sqlite");
     let client = FitConnectPortal::start(config)?;
-    expect_tls_refusal(client.catalogue(), "expired");
+    expect_tls_refusal(client.catalogue(), "expired", |e| {
+        matches!(
+            e,
+            rustls::Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. })
+        )
+    });
     Ok(())
 }
 
 #[test]
-fn device_certificate_from_an_untrusted_ca_is_refused_by_the_portal() -> Result<(), PortalError> {
-    let dir = tmp()?;
+fn device_certificate_from_an_untrusted_ca_is_refused_by_the_portal() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
-    let stranger = TestCa::generate("Stranger CA").map_err(|e| PortalError::Tls { reason: e.to_string() })?;
-    let device = stranger.issue_device("rogue").map_err(|e| PortalError::Tls { reason: e.to_string() })?;
+    let stranger = TestCa::generate("Stranger CA")?;
+    let device = stranger.issue_device("rogue")?;
     let mut config = setup.client.clone();
     config.tls.client_cert_pem = device.cert_pem.into_bytes();
     config.tls.client_key_pem = zeroize::Zeroizing::new(device.key_pem.as_bytes().to_vec());
     let client = FitConnectPortal::start(config)?;
-    expect_tls_refusal(client.catalogue(), "alert");
+    expect_tls_refusal(client.catalogue(), "an alert", |e| matches!(e, rustls::Error::AlertReceived(_)));
     Ok(())
 }
 
 #[test]
-fn connection_without_a_client_certificate_is_refused_by_the_portal() -> Result<(), PortalError> {
-    let dir = tmp()?;
+fn connection_without_a_client_certificate_is_refused_by_the_portal() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let mut roots = rustls::RootCertStore::empty();
     for ca in portal::tls::certificates_from_pem(setup.ca_pem.as_bytes(), "CA")? {
-        roots.add(ca).map_err(|e| PortalError::Tls { reason: e.to_string() })?;
+        roots.add(ca)?;
     }
     let tls = rustls::ClientConfig::builder_with_provider(portal::tls::provider())
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| PortalError::Tls { reason: e.to_string() })?
+        .with_protocol_versions(&[&rustls::version::TLS13])?
         .with_root_certificates(roots)
         .with_no_client_auth();
     let http = HttpsClient::new(Arc::new(tls), Limits::default());
     let base = BaseUrl::parse(&setup.client.api_base_url)?;
     let result = http.request("reading the JWKS", "GET", &base, "/.well-known/jwks.json", &[], None);
-    expect_tls_refusal(result, "CertificateRequired");
+    expect_tls_refusal(result, "CertificateRequired", |e| {
+        matches!(e, rustls::Error::AlertReceived(AlertDescription::CertificateRequired))
+    });
     Ok(())
 }

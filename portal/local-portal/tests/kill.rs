@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::error::Error;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use portal::fitconnect::worker::{Checkpoint, Observer};
 use portal::queue::Step;
 use portal::slots::BULKY_WASTE;
 use portal::tls::TlsMaterial;
-use portal::{FitConnectConfig, FitConnectPortal, PortalError};
+use portal::{FitConnectConfig, FitConnectPortal};
 use serde_json::json;
 
 const CONFIG_VAR: &str = "PORTAL_KILL_TEST_CONFIG";
@@ -45,11 +46,10 @@ fn checkpoint_name(checkpoint: Checkpoint<'_>) -> String {
 /// checkpoint it was told, after announcing it on stdout.
 #[test]
 #[ignore = "child process of the kill tests"]
-fn child_worker_process() -> Result<(), PortalError> {
-    let path = std::env::var(CONFIG_VAR).map_err(|_| PortalError::Config { reason: format!("{CONFIG_VAR} unset") })?;
-    let text = std::fs::read_to_string(&path).map_err(|e| PortalError::Config { reason: e.to_string() })?;
-    let spec: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| PortalError::Config { reason: e.to_string() })?;
+fn child_worker_process() -> Result<(), Box<dyn Error>> {
+    let path = std::env::var(CONFIG_VAR).map_err(|_| format!("{CONFIG_VAR} unset"))?;
+    let text = std::fs::read_to_string(&path)?;
+    let spec: serde_json::Value = serde_json::from_str(&text)?;
     let field = |name: &str| spec[name].as_str().unwrap_or_default().to_owned();
     let mut config = FitConnectConfig::new(
         field("api_base_url"),
@@ -77,11 +77,11 @@ fn child_worker_process() -> Result<(), PortalError> {
     client.enqueue(&bulky_waste(&field("tracking_number"), &field("destination_id")))?;
     // The parent kills this process at the checkpoint; reaching the end means it never came.
     std::thread::sleep(Duration::from_secs(60));
-    Err(PortalError::Config { reason: "the checkpoint was never reached".to_owned() })
+    Err("the checkpoint was never reached".into())
 }
 
-fn killed_at_then_delivered_exactly_once(stop_at: &str) -> Result<(), PortalError> {
-    let dir = tempfile::tempdir().map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+fn killed_at_then_delivered_exactly_once(stop_at: &str) -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
     let setup = local(dir.path());
     let tracking_number = common::tracking(&format!("BT-KILL-{stop_at}"));
     let config = &setup.client;
@@ -99,16 +99,15 @@ fn killed_at_then_delivered_exactly_once(stop_at: &str) -> Result<(), PortalErro
         "destination_id": destination(&setup, BULKY_WASTE),
     });
     let spec_path = dir.path().join("child.json");
-    std::fs::write(&spec_path, spec.to_string()).map_err(|e| PortalError::Storage { reason: e.to_string() })?;
+    std::fs::write(&spec_path, spec.to_string())?;
 
-    let exe = std::env::current_exe().map_err(|e| PortalError::Config { reason: e.to_string() })?;
+    let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
         .args(["--ignored", "--exact", "child_worker_process", "--nocapture", "--test-threads=1"])
         .env(CONFIG_VAR, &spec_path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| PortalError::Config { reason: e.to_string() })?;
+        .spawn()?;
     let stdout = child.stdout.take();
     let (sender, receiver) = mpsc::channel();
     let reader = std::thread::spawn(move || {
@@ -138,46 +137,46 @@ fn killed_at_then_delivered_exactly_once(stop_at: &str) -> Result<(), PortalErro
 }
 
 #[test]
-fn killed_before_create_request_delivers_exactly_once() -> Result<(), PortalError> {
+fn killed_before_create_request_delivers_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("before-request:created")
 }
 
 #[test]
-fn killed_after_create_response_delivers_exactly_once() -> Result<(), PortalError> {
+fn killed_after_create_response_delivers_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("after-response:created")
 }
 
 #[test]
-fn killed_after_create_recorded_delivers_exactly_once() -> Result<(), PortalError> {
+fn killed_after_create_recorded_delivers_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("recorded:created")
 }
 
 #[test]
-fn killed_before_submit_request_delivers_exactly_once() -> Result<(), PortalError> {
+fn killed_before_submit_request_delivers_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("before-request:submitted")
 }
 
 #[test]
-fn killed_after_submit_response_delivers_exactly_once() -> Result<(), PortalError> {
+fn killed_after_submit_response_delivers_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("after-response:submitted")
 }
 
 #[test]
-fn killed_after_submit_recorded_delivers_exactly_once() -> Result<(), PortalError> {
+fn killed_after_submit_recorded_delivers_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("recorded:submitted")
 }
 
 #[test]
-fn killed_before_confirm_request_delivers_exactly_once() -> Result<(), PortalError> {
+fn killed_before_confirm_request_delivers_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("before-request:confirmed")
 }
 
 #[test]
-fn killed_after_confirm_response_delivers_exactly_once() -> Result<(), PortalError> {
+fn killed_after_confirm_response_delivers_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("after-response:confirmed")
 }
 
 #[test]
-fn killed_after_confirm_recorded_stays_delivered_exactly_once() -> Result<(), PortalError> {
+fn killed_after_confirm_recorded_stays_delivered_exactly_once() -> Result<(), Box<dyn Error>> {
     killed_at_then_delivered_exactly_once("recorded:confirmed")
 }

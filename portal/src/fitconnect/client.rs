@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::config::{ApiVersion, FitConnectConfig};
 use super::events::{self, VerifiedEvent};
+use crate::error::{CryptoCheck, ProtocolViolation};
 use crate::http::{BaseUrl, HttpsClient, Response};
 use crate::jose::JoseError;
 use crate::jose::jwk::{Jwks, KeyUse, RsaJwk};
@@ -88,18 +89,18 @@ impl WireSlot {
         }
     }
 
-    fn into_offer(self) -> Result<SlotOffer, String> {
+    fn into_offer(self) -> Result<SlotOffer, ProtocolViolation> {
         let kind = match self.kind.as_str() {
             "standard" => SlotKind::Standard,
             "express" => SlotKind::Express,
             "appointment" => SlotKind::Appointment,
-            other => return Err(format!("unknown slot kind {other:?}")),
+            _ => return Err(ProtocolViolation::UnknownSlotKind { kind: self.kind }),
         };
-        let parse = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").map_err(|e| e.to_string());
+        let parse = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").map_err(ProtocolViolation::SlotTime);
         let time = match (self.start, self.end) {
             (Some(s), Some(e)) => Some((parse(&s)?, parse(&e)?)),
             (None, None) => None,
-            _ => return Err("a slot has a start without an end".to_owned()),
+            _ => return Err(ProtocolViolation::HalfOpenSlot),
         };
         Ok(SlotOffer { id: self.id, date: self.date, time, kind, fee_cents: self.fee_cents })
     }
@@ -177,13 +178,9 @@ fn segment_ok(value: &str) -> Result<&str, PortalError> {
     } else {
         Err(PortalError::Protocol {
             operation: "building a request path".to_owned(),
-            reason: format!("{value:?} is not a valid path segment"),
+            cause: ProtocolViolation::PathSegment { value: value.to_owned() },
         })
     }
-}
-
-fn crypto(error: JoseError) -> PortalError {
-    PortalError::Crypto { reason: error.to_string() }
 }
 
 impl ApiClient {
@@ -237,16 +234,15 @@ impl ApiClient {
             &[],
             Some(("application/x-www-form-urlencoded", form.as_bytes())),
         )?;
+        // RFC 6749 section 5.2: a refused client is answered 400 (invalid_client may be 401).
         if matches!(response.status, 400 | 401 | 403) {
-            return Err(PortalError::Authentication {
-                reason: format!("the token endpoint answered HTTP {}", response.status),
-            });
+            return Err(PortalError::Authentication { operation: "token request".to_owned(), status: response.status });
         }
         let token: TokenResponse = response.json("token request", &[200])?;
         if token.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
             return Err(PortalError::Protocol {
                 operation: "token request".to_owned(),
-                reason: "the token is not a bearer token".to_owned(),
+                cause: ProtocolViolation::NotBearerToken,
             });
         }
         let lifetime = Duration::from_secs(token.expires_in.unwrap_or(300)).saturating_sub(Duration::from_secs(30));
@@ -262,22 +258,21 @@ impl ApiClient {
         path: &str,
         body: Option<(&str, &[u8])>,
     ) -> Result<Response, PortalError> {
-        for attempt in 0..2 {
+        let mut fresh_token = false;
+        loop {
             let bearer = format!("Bearer {}", self.token()?);
             let response = self.http.request(operation, method, base, path, &[("Authorization", &bearer)], body)?;
-            if response.status == 401 && attempt == 0 {
+            if response.status == 401 && !fresh_token {
                 // The token may have been revoked or the portal restarted: fetch a new one once.
                 *self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                fresh_token = true;
                 continue;
             }
             if matches!(response.status, 401 | 403) {
-                return Err(PortalError::Authentication {
-                    reason: format!("{operation} answered HTTP {}", response.status),
-                });
+                return Err(PortalError::Authentication { operation: operation.to_owned(), status: response.status });
             }
             return Ok(response);
         }
-        Err(PortalError::Authentication { reason: format!("{operation} refused a fresh token") })
     }
 
     fn api_path(&self, rest: &str) -> String {
@@ -297,7 +292,10 @@ impl ApiClient {
         if info.status != "active" {
             return Err(PortalError::Protocol {
                 operation: operation.to_owned(),
-                reason: format!("destination {destination_id} is {}", info.status),
+                cause: ProtocolViolation::DestinationInactive {
+                    destination_id: destination_id.to_owned(),
+                    status: info.status,
+                },
             });
         }
         let operation = "reading the destination key";
@@ -305,10 +303,16 @@ impl ApiClient {
         let jwk: RsaJwk = self.authorized(operation, "GET", &self.api, &key_path, None)?.json(operation, &[200])?;
         if jwk.kid != info.encryption_kid {
             return Err(PortalError::Crypto {
-                reason: format!("asked for key {} and got {}", info.encryption_kid, jwk.kid),
+                cause: CryptoCheck::DestinationKeyId {
+                    destination_id: destination_id.to_owned(),
+                    expected: info.encryption_kid,
+                    received: jwk.kid,
+                },
             });
         }
-        jwk.public_key_for(KeyUse::WrapKey).map_err(crypto)?;
+        jwk.public_key_for(KeyUse::WrapKey).map_err(|cause| PortalError::Crypto {
+            cause: CryptoCheck::DestinationKey { destination_id: destination_id.to_owned(), cause },
+        })?;
         Ok(jwk)
     }
 
@@ -370,9 +374,10 @@ impl ApiClient {
                 Ok(SubmitOutcome::Accepted)
             }
             409 => Ok(SubmitOutcome::Conflict),
-            status => {
-                Err(PortalError::Protocol { operation: operation.to_owned(), reason: format!("HTTP status {status}") })
-            }
+            status => Err(PortalError::Protocol {
+                operation: operation.to_owned(),
+                cause: ProtocolViolation::Status { status },
+            }),
         }
     }
 
@@ -416,7 +421,9 @@ impl ApiClient {
                 }
                 other => other,
             }
-            .map_err(crypto)?;
+            .map_err(|cause| PortalError::Crypto {
+                cause: CryptoCheck::EventLog { case_id: case_id.to_owned(), cause },
+            })?;
             verified.push(event);
         }
         Ok(verified)
@@ -440,7 +447,7 @@ impl ApiClient {
         let wire: Vec<WireSlot> = response.json(operation, &[200])?;
         wire.into_iter()
             .map(|slot| {
-                slot.into_offer().map_err(|reason| PortalError::Protocol { operation: operation.to_owned(), reason })
+                slot.into_offer().map_err(|cause| PortalError::Protocol { operation: operation.to_owned(), cause })
             })
             .collect()
     }

@@ -14,7 +14,7 @@ use crate::tls::TlsMaterial;
 /// Version of the Submission API paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ApiVersion {
-    /// `/v1/...` (Submission API 1.x, `../shared/specs/submission-api-1.1.3.yaml`).
+    /// `/v1/...` (Submission API 1.x, `portal/specs/submission-api-1.1.3.yaml`).
     #[default]
     V1,
     /// `/v2/...`, for deployments that moved to the v2 base URL (same operations used here).

@@ -12,10 +12,6 @@ use crate::DeliveryState;
 use crate::jose::jwk::Jwks;
 use crate::jose::{JoseError, jws};
 
-/// Event URI prefix of FIT-Connect events.
-pub const EVENT_PREFIX: &str = "https://schema.fitko.de/fit-connect/events/";
-/// The submission was created.
-pub const CREATE_SUBMISSION: &str = "https://schema.fitko.de/fit-connect/events/create-submission";
 /// The portal holds the complete submission.
 pub const SUBMIT_SUBMISSION: &str = "https://schema.fitko.de/fit-connect/events/submit-submission";
 /// The authority accepted the submission.

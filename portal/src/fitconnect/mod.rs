@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
+use crate::error::{ConfigDefect, CryptoCheck, Shared, StorageFailure};
 use crate::jose::jwe;
 use crate::jose::jwk::{KeyUse, RsaJwk};
 use crate::queue::{Queue, QueueHealth, QueuedItem, Step};
@@ -76,7 +77,7 @@ impl FitConnectPortal {
         let handle = std::thread::Builder::new()
             .name("portal-delivery".to_owned())
             .spawn(move || worker.run())
-            .map_err(|e| PortalError::Storage { reason: format!("cannot start the delivery worker: {e}") })?;
+            .map_err(|e| PortalError::Storage { cause: StorageFailure::WorkerThread(Shared::new(e)) })?;
         Ok(Self { api, queue: Mutex::new(queue), config, signal, worker: Some(handle) })
     }
 
@@ -107,7 +108,7 @@ impl FitConnectPortal {
 
     fn cache_key(&self, destination_id: &str, jwk: &RsaJwk) -> Result<(), PortalError> {
         let json = serde_json::to_string(jwk)
-            .map_err(|e| PortalError::Storage { reason: format!("cannot serialise the destination key: {e}") })?;
+            .map_err(|e| PortalError::Storage { cause: StorageFailure::KeyEncoding(Shared::new(e)) })?;
         self.queue().cache_key(destination_id, &json)
     }
 
@@ -146,15 +147,18 @@ impl FitConnectPortal {
             && *expected != submission.destination_id
         {
             return Err(PortalError::Config {
-                reason: format!(
-                    "service {} is configured for destination {expected}, the catalogue names {}",
-                    submission.service_id, submission.destination_id
-                ),
+                cause: ConfigDefect::DestinationMismatch {
+                    service_id: submission.service_id.clone(),
+                    configured: expected.clone(),
+                    named: submission.destination_id.clone(),
+                },
             });
         }
         let jwk = self.encryption_key(&submission.destination_id)?;
-        let key = jwk.public_key_for(KeyUse::WrapKey).map_err(|e| PortalError::Crypto { reason: e.to_string() })?;
-        let crypto = |e: crate::jose::JoseError| PortalError::Crypto { reason: e.to_string() };
+        let key = jwk.public_key_for(KeyUse::WrapKey).map_err(|cause| PortalError::Crypto {
+            cause: CryptoCheck::DestinationKey { destination_id: submission.destination_id.clone(), cause },
+        })?;
+        let crypto = |e| PortalError::Crypto { cause: CryptoCheck::Encryption(e) };
         let metadata = metadata::build(submission).to_string();
         let encrypted_metadata =
             jwe::encrypt(metadata.as_bytes(), &key, &jwk.kid, "application/json").map_err(crypto)?;

@@ -12,6 +12,7 @@ use super::client::{ApiClient, SubmitOutcome};
 use super::config::FitConnectConfig;
 use super::events;
 use crate::PortalError;
+use crate::error::ProtocolViolation;
 use crate::queue::{Queue, QueuedItem, Step};
 
 /// A point in the delivery of one request, reported to an observer (the maintenance log, or a
@@ -159,9 +160,7 @@ impl Worker {
                     self.succeeded()?;
                     self.queue.postpone(&item.tracking_number, self.config.confirm_interval)?;
                 }
-                Err(PortalError::Storage { reason }) => {
-                    return Err(PortalError::Storage { reason });
-                }
+                Err(error @ PortalError::Storage { .. }) => return Err(error),
                 Err(error) => {
                     self.failures = self.failures.saturating_add(1);
                     let delay = self.config.backoff.delay(self.failures, OsRng.next_u64());
@@ -226,7 +225,7 @@ impl Worker {
                     if outcome == SubmitOutcome::Conflict && !self.portal_has(submission_id, case_id)? {
                         return Err(PortalError::Protocol {
                             operation: "submitting the submission".to_owned(),
-                            reason: "HTTP 409, but the event log shows no submission".to_owned(),
+                            cause: ProtocolViolation::ConflictWithoutSubmission,
                         });
                     }
                     self.observe(Checkpoint::AfterResponse { tracking_number, step: Step::Submitted });

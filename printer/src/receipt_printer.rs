@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The seam between the kiosk and a receipt printer.
+//! The seam between the kiosk and a receipt printer: the [`ReceiptPrinter`] trait, what a print
+//! achieved and why it failed.
 
 use std::path::PathBuf;
 

@@ -16,9 +16,11 @@
 //!    checks and automatic reopening; [`SimulatedPrinter`] writes PNG files for demo mode.
 //! 5. [`PrintWorker`] runs a printer on its own thread so printing never blocks the UI.
 //!
-//! With the `emulator` feature, the `emulator` module provides a printer emulator on a real pseudo-terminal for tests.
+//! With the `emulator` feature, the `emulator` module provides a printer emulator on a real pseudo-terminal for tests,
+//! and `bench` the figures measured through it. The product never enables it.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "emulator")]
 pub mod bench;
 pub mod codepage;
 #[cfg(feature = "emulator")]

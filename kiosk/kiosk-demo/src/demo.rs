@@ -120,7 +120,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
             portal_dir.push("-portal");
             let portal_dir = PathBuf::from(portal_dir);
             tracing::info!(dir = %portal_dir.display(), "starting the local portal on loopback");
-            let (client, child) = ChildPortal::start(&portal_dir, &data_dir).context("cannot start the local portal")?;
+            let (client, child) =
+                ChildPortal::start(&portal_dir, &data_dir).context("cannot start the local portal")?;
             (Arc::new(client), Some(child))
         }
         PortalChoice::Simulated => (Arc::new(portal::SimulatedPortal::new()), None),

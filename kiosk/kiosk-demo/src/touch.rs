@@ -20,7 +20,8 @@ impl Touchscreen {
     /// Installs the in-memory screen as Slint's platform for this thread.
     /// Call once per thread, before the UI is created.
     pub fn install() -> Result<Touchscreen> {
-        let screen = MemoryScreen::install().map_err(|e| anyhow::anyhow!("cannot install the in-memory screen: {e}"))?;
+        let screen =
+            MemoryScreen::install().map_err(|e| anyhow::anyhow!("cannot install the in-memory screen: {e}"))?;
         Ok(Touchscreen { screen })
     }
 

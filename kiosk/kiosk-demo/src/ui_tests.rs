@@ -47,9 +47,8 @@ fn scene_with(
     std::fs::create_dir_all(&dir)?;
     let screen = Touchscreen::install()?;
     let paper = tempfile::tempdir()?;
-    let printer = printer.unwrap_or_else(|| {
-        Box::new(printer::SimulatedPrinter::new(paper.path(), paper_width(&config.terminal)))
-    });
+    let printer = printer
+        .unwrap_or_else(|| Box::new(printer::SimulatedPrinter::new(paper.path(), paper_width(&config.terminal))));
     let (terminal, card) = terminal(config, default_card_file(), portal, printer)?;
     let walk = Walkthrough::new(terminal, card, screen, Some(dir), paper.path().to_path_buf());
     Ok(Scene { walk, _paper: paper })
@@ -316,7 +315,6 @@ fn config_with_short_timeouts(dir: &std::path::Path) -> Result<Config> {
     std::fs::write(dir.join("terminal.toml"), terminal)?;
     Ok(Config::load(Some(dir))?)
 }
-
 
 #[test]
 fn the_catalogue_is_offered_in_german_and_english() -> Result<()> {

@@ -68,7 +68,6 @@ impl Walkthrough {
         self.terminal.borrow()
     }
 
-
     pub(crate) fn tap(&mut self, label: &str) -> Result<()> {
         self.touch(label)?;
         self.settle()

@@ -110,7 +110,6 @@ impl Drop for Pcscd {
     }
 }
 
-
 /// APDUs before the data groups: see the module documentation.
 const FIXED_APDUS: usize = 17;
 

@@ -88,8 +88,7 @@ fn repaint_catalogue() -> Result<(f64, f64)> {
     let config = Config::defaults()?;
     let printer = printer::SimulatedPrinter::new(paper.path(), kiosk::view::receipt::paper_width(&config.terminal));
     let portal = std::sync::Arc::new(::portal::SimulatedPortal::new());
-    let (terminal, _card) =
-        crate::demo::terminal(config, crate::demo::default_card_file(), portal, Box::new(printer))?;
+    let (terminal, _card) = crate::demo::terminal(config, crate::demo::default_card_file(), portal, Box::new(printer))?;
     let app = terminal.borrow().app().clone_strong();
     screen.tap(&app, "Start")?;
     terminal.borrow_mut().pump();

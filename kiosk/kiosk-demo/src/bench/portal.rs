@@ -20,4 +20,3 @@ pub fn figures() -> Result<()> {
     println!("portal_worker_and_local_portal_peak_rss_mib: {:.1} MiB", portal.worker_peak_rss_kib as f64 / 1024.0);
     Ok(())
 }
-

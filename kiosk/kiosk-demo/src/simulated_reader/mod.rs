@@ -8,9 +8,8 @@
 //! a simulated card whose cryptography is OpenPACE's. The card is built from
 //! a card file (holder data, PIN, CAN, PUK) and a personalisation (CV chain,
 //! CSCA, card keys) that is produced once with Debian's `cvc-create` and
-//! `openssl`: in a temporary directory that is removed as soon as it is
-//! loaded (shared by the readers of the process), or in a directory the
-//! caller names and keeps.
+//! `openssl`, in a temporary directory that is removed as soon as it is
+//! loaded (shared by the readers of the process).
 //!
 //! The simulated card lives in the kiosk's memory, so it is dropped, and its
 //! holder data and secrets wiped, when it is taken out. Like a physical
@@ -18,56 +17,20 @@
 //! in gives the card with that PIN (and a fresh retry counter); once the PIN
 //! is changed back to the file's, nothing of it is kept. What the terminal
 //! read from the card belongs to the session and is wiped there.
-//!
-//! This module uses only the public API of `card-reader`, `eid` and
-//! `eid-sim-card`, so that it can live in a crate of its own.
 
-use card_reader::{ApduTransport, CardEvent, CardReader, EidConfig, EidConfigError, EidReader, TransportError};
+mod card_file;
+
+pub use card_file::{CardFile, CardFileError};
+
+use card_reader::{ApduTransport, CardEvent, CardReader, EidConfig, EidReader, TransportError};
 use eid::apdu::{CommandApdu, ResponseApdu};
-use eid_sim_card::{CardHolder, Secrets, SimCard, SimCardError};
-use serde::Deserialize;
+use eid_sim_card::{SimCard, SimCardError};
 use session::{CardData, CardError, CardItem, Fault, Pin};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 use thiserror::Error;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
-
-/// Why a card file could not be used.
-#[derive(Debug, Error)]
-pub enum CardFileError {
-    /// The file could not be read.
-    #[error("cannot read the simulated card file {path}: {source}; check the demo configuration")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not a card file.
-    #[error("the simulated card file {path} is not valid: {source}")]
-    Syntax {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: toml::de::Error,
-    },
-    /// A date in the file is not `YYYYMMDD`.
-    #[error("the simulated card file {path} is not valid: {field} must be YYYYMMDD, a space for each unknown digit")]
-    Date {
-        /// The file.
-        path: PathBuf,
-        /// The key of the date, e.g. `date-of-birth`.
-        field: &'static str,
-    },
-    /// The simulated card could not be produced or loaded (are the Debian
-    /// packages `openpace`, `openssl` and `libeac3` installed?).
-    #[error("cannot produce the simulated card: {0}")]
-    Card(#[from] SimCardError),
-    /// The terminal side of the personalisation could not be loaded.
-    #[error("cannot load the simulated terminal configuration: {0}")]
-    Config(#[from] EidConfigError),
-}
+use zeroize::Zeroizing;
 
 /// Why the simulated reader could not serve an operation: the fault inside
 /// [`CardError::Reader`].
@@ -76,143 +39,6 @@ pub enum SimulatedReaderError {
     /// The demo controls unplugged the reader.
     #[error("the simulated reader is unplugged; plug it back in with the demo controls")]
     Unplugged,
-}
-
-/// The contents of a simulated card: its secrets, whether its eID function
-/// is on, and the holder's data. Zeroized on drop.
-///
-/// The format (TOML, keys in kebab case):
-///
-/// ```toml
-/// pin = "123456"
-/// can = "500540"
-/// puk = "9876543210"
-/// eid-enabled = true
-///
-/// [identity]                # every item optional
-/// document-type = "ID"
-/// issuing-state = "D"
-/// date-of-expiry = "20311031"
-/// given-names = "Erika"
-/// family-names = "Mustermann"
-/// artistic-name = ""
-/// date-of-birth = "19640812"
-/// place-of-birth = "Berlin"
-/// birth-name = "Gabler"
-///
-/// [identity.place-of-residence]
-/// street = "Heidestraße 17"
-/// postal-code = "51147"
-/// city = "Köln"
-/// country = "D"
-/// ```
-#[derive(Clone, Deserialize, Zeroize, ZeroizeOnDrop)]
-#[serde(rename_all = "kebab-case")]
-pub struct CardFile {
-    pin: String,
-    can: String,
-    puk: String,
-    eid_enabled: bool,
-    identity: CardHolderFile,
-}
-
-/// The `[identity]` table of a card file: the holder's data as the card
-/// stores it. Dates are `YYYYMMDD` as in the card's `NumericString`, with a
-/// space for each digit the issuing authority left unknown (TR-03127).
-#[derive(Clone, Deserialize, Zeroize, ZeroizeOnDrop)]
-#[serde(rename_all = "kebab-case")]
-struct CardHolderFile {
-    document_type: Option<String>,
-    issuing_state: Option<String>,
-    date_of_expiry: Option<String>,
-    given_names: Option<String>,
-    family_names: Option<String>,
-    artistic_name: Option<String>,
-    date_of_birth: Option<String>,
-    place_of_birth: Option<String>,
-    birth_name: Option<String>,
-    place_of_residence: Option<AddressFile>,
-}
-
-/// The `[identity.place-of-residence]` table of a card file.
-#[derive(Clone, Deserialize, Zeroize, ZeroizeOnDrop)]
-#[serde(rename_all = "kebab-case")]
-struct AddressFile {
-    street: String,
-    postal_code: String,
-    city: String,
-    country: String,
-}
-
-impl CardHolderFile {
-    /// The first date that is not `YYYYMMDD`, by its key.
-    fn malformed_date(&self) -> Option<&'static str> {
-        let well_formed = |date: &str| date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit() || b == b' ');
-        [("date-of-expiry", &self.date_of_expiry), ("date-of-birth", &self.date_of_birth)]
-            .into_iter()
-            .find(|(_, date)| date.as_deref().is_some_and(|d| !well_formed(d)))
-            .map(|(key, _)| key)
-    }
-
-    /// The holder as the simulated card stores it; an item the file leaves
-    /// out is empty on the card.
-    fn card_holder(&self) -> CardHolder {
-        let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        let address = self.place_of_residence.as_ref();
-        let field = |f: fn(&AddressFile) -> &String| address.map(|a| f(a).clone()).unwrap_or_default();
-        CardHolder {
-            document_type: text(&self.document_type),
-            issuing_state: text(&self.issuing_state),
-            date_of_expiry: text(&self.date_of_expiry),
-            given_names: text(&self.given_names),
-            family_names: text(&self.family_names),
-            religious_artistic_name: text(&self.artistic_name),
-            date_of_birth: text(&self.date_of_birth),
-            place_of_birth: text(&self.place_of_birth),
-            birth_name: self.birth_name.clone(),
-            place_of_residence: eid_sim_card::Address {
-                street: field(|a| &a.street),
-                city: field(|a| &a.city),
-                zip: field(|a| &a.postal_code),
-                country: field(|a| &a.country),
-            },
-        }
-    }
-}
-
-impl CardFile {
-    /// Reads a card file (TOML).
-    pub fn load(path: &Path) -> Result<Self, CardFileError> {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|source| CardFileError::Read { path: path.into(), source })?,
-        );
-        let file: CardFile =
-            toml::from_str(&text).map_err(|source| CardFileError::Syntax { path: path.into(), source })?;
-        match file.identity.malformed_date() {
-            Some(field) => Err(CardFileError::Date { path: path.into(), field }),
-            None => Ok(file),
-        }
-    }
-
-    /// The PIN, as the citizen knows it from the PIN letter (for the scripted
-    /// citizen of the headless demo).
-    pub fn pin(&self) -> Pin {
-        digits(&self.pin)
-    }
-
-    /// The card this file describes, personalised in `card_dir`.
-    fn make_card(&self, card_dir: &Path) -> Result<SimCard, SimCardError> {
-        let secrets = Secrets { pin: self.pin.clone(), can: self.can.clone(), puk: self.puk.clone() };
-        let mut card = SimCard::new(card_dir, self.identity.card_holder(), secrets)?;
-        card.set_eid_deactivated(!self.eid_enabled);
-        Ok(card)
-    }
-}
-
-fn digits(text: &str) -> Pin {
-    let mut pin = Pin::default();
-    text.chars().for_each(|d| pin.push(d));
-    pin
 }
 
 /// A personalisation: the card's files (`DIR/card`, name and content) and
@@ -307,8 +133,7 @@ impl SimulatedCardSlot {
         if let Some((changed_for, pin)) = &state.changed_pin
             && changed_for == path
         {
-            file.pin.zeroize();
-            file.pin = pin.to_string();
+            file.set_pin(pin);
         }
         let personalisation = match &state.personalisation {
             Some(p) => Arc::clone(p),
@@ -477,7 +302,7 @@ impl CardReader for SimulatedReader {
         let Some(path) = state.inserted_path.clone() else { return Ok(()) };
         // Remember the new PIN only while it differs from the file's, so the
         // demo's own PIN does not stay in memory once it is set back.
-        let back_to_file = CardFile::load(&path).is_ok_and(|file| file.pin == new.expose());
+        let back_to_file = CardFile::load(&path).is_ok_and(|file| file.pin_is(new.expose()));
         state.changed_pin = (!back_to_file).then(|| (path, Zeroizing::new(new.expose().to_owned())));
         Ok(())
     }
@@ -497,7 +322,7 @@ mod tests {
     }
 
     fn pin(digits: &str) -> Pin {
-        super::digits(digits)
+        super::card_file::digits(digits)
     }
 
     fn inserted() -> (SimulatedReader, SimulatedCardSlot) {

@@ -3,6 +3,7 @@
 //! the answers to the work the session asked for.
 
 use crate::journey::PinTask;
+use crate::receipt::Delivered;
 use crate::text::Lang;
 use crate::{CardData, CardError, Fault, Slot};
 
@@ -112,15 +113,6 @@ impl Event {
     pub(crate) fn is_touch(&self) -> bool {
         !self.is_answer() && !matches!(self, Event::CardInserted | Event::CardRemoved)
     }
-}
-
-/// How the portal took a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivered {
-    /// Delivered to the portal.
-    Sent,
-    /// Stored (encrypted) on the terminal, sent automatically later.
-    Queued,
 }
 
 /// Why a request could not be handed over at all.

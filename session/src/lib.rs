@@ -61,7 +61,7 @@ pub use catalogue::{
 };
 pub use config::{Config, ConfigError, ReceiptLabel, TerminalSettings, Texts};
 pub use effect::{Effect, SubmissionDraft};
-pub use event::{Delivered, Event, RequestState, StatusOutcome, SubmitFailure};
+pub use event::{Event, RequestState, StatusOutcome, SubmitFailure};
 pub use fault::Fault;
 pub use form::{FieldError, FormField, FormState};
 pub use identity::{Address, CardData, CardDate, CardItem, Identity};
@@ -71,7 +71,7 @@ pub use journey::{
 };
 pub use machine::{Notice, Session, Timeouts, WipeReason};
 pub use pin::Pin;
-pub use receipt::ReceiptView;
+pub use receipt::{Delivered, ReceiptView};
 pub use slot::{Slot, SlotKind};
 pub use text::{Lang, Localized, format_cents};
 pub use tracking::{TrackingInput, TrackingNumber};

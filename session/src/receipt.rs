@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! What the receipt says.
 
-use crate::event::Delivered;
 use crate::text::Localized;
 use crate::{CardItem, Millis, Slot, TrackingNumber};
 
@@ -27,4 +26,13 @@ pub struct ReceiptView {
     pub authority: Localized,
     /// The card items that went there.
     pub items_sent: Vec<CardItem>,
+}
+
+/// How the portal took a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// Delivered to the portal.
+    Sent,
+    /// Stored (encrypted) on the terminal, sent automatically later.
+    Queued,
 }

@@ -5,19 +5,21 @@
 //! mutual TLS, and the simulated printer that writes the paper as a PNG.
 
 use crate::demo_portal::ChildPortal;
+use crate::simulated_reader::CardFile;
 use crate::simulated_reader::{SimulatedCardSlot, SimulatedReader};
 use crate::touch::Touchscreen;
-use crate::walkthrough::Walkthrough;
+use crate::walkthrough::{CardInHand, Walkthrough};
 use anyhow::{Context, Result};
 use kiosk::devices::Devices;
 use kiosk::view::receipt::paper_width;
 use kiosk::{App, DemoCard, Terminal};
-use session::Config;
+use session::{Config, Pin};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// `kiosk-demo demo`.
 #[derive(clap::Args)]
@@ -55,6 +57,7 @@ pub struct DemoArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The portal demo mode talks to.
 pub enum PortalChoice {
     /// The local FIT-Connect portal over mutual TLS.
     Local,
@@ -88,6 +91,25 @@ impl DemoCard for SpecimenCard {
 
     fn remove(&self) {
         self.slot.remove();
+    }
+}
+
+impl CardInHand for SpecimenCard {
+    fn put(&self) -> Result<()> {
+        Ok(self.slot.insert(&self.file)?)
+    }
+
+    fn take(&self) {
+        self.slot.remove();
+    }
+
+    fn pin(&self) -> Result<Pin> {
+        // Here the PIN letter is the card file.
+        Ok(CardFile::load(&self.file)?.pin())
+    }
+
+    fn slow_down(&self, delay: Duration) {
+        self.slot.set_read_delay(delay);
     }
 }
 
@@ -134,7 +156,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
             if let Some(dir) = &screenshots {
                 std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             }
-            let outcome = Walkthrough::new(Rc::clone(&terminal), card, screen, screenshots.clone(), printer_dir)
+            let outcome = Walkthrough::new(Rc::clone(&terminal), card, screen, screenshots.clone(), Some(printer_dir))
                 .run(args.stop_in_session)?;
             if let Some(tracking) = &outcome.tracking {
                 println!("tracking number: {tracking}");

@@ -10,7 +10,7 @@ use portal::FitConnectPortal;
 use portal::fitconnect::FitConnectConfig;
 use portal::tls::TlsMaterial;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -54,11 +54,25 @@ pub struct ChildPortal {
     child: Child,
 }
 
+/// How a terminal reaches a running local portal: its address, and the
+/// files in the portal's directory that a terminal is provisioned with.
+pub struct PortalAccess {
+    /// The Submission API's base URL on loopback.
+    pub base_url: String,
+    /// The pinned CA (PEM).
+    pub ca_file: PathBuf,
+    /// The terminal's device certificate for mutual TLS (PEM).
+    pub device_cert_file: PathBuf,
+    /// Its key (PEM).
+    pub device_key_file: PathBuf,
+    /// The OAuth client secret.
+    pub client_secret_file: PathBuf,
+}
+
 impl ChildPortal {
-    /// Starts `kiosk-demo local-portal portal_dir`, and a FIT-Connect client for
-    /// it whose queue is in `data_dir`. Keep the `ChildPortal` as long as the
-    /// client is used.
-    pub fn start(portal_dir: &Path, data_dir: &Path) -> Result<(FitConnectPortal, ChildPortal)> {
+    /// Starts `kiosk-demo local-portal portal_dir` and waits until it serves.
+    /// Keep the `ChildPortal` as long as the portal is used.
+    pub fn spawn(portal_dir: &Path) -> Result<(ChildPortal, PortalAccess)> {
         std::fs::create_dir_all(portal_dir).with_context(|| format!("cannot create {}", portal_dir.display()))?;
         let mut child = Command::new(std::env::current_exe()?)
             .arg("local-portal")
@@ -79,15 +93,31 @@ impl ChildPortal {
             let _ = child.kill();
             bail!("the local portal did not start (it said {line:?}); see its messages above");
         };
-        let read = |name: &str| std::fs::read(portal_dir.join(name)).with_context(|| format!("cannot read {name}"));
-        let tls = TlsMaterial {
-            ca_pem: read(CA)?,
-            client_cert_pem: read(DEVICE_CERT)?,
-            client_key_pem: zeroize::Zeroizing::new(read(DEVICE_KEY)?),
+        let access = PortalAccess {
+            base_url: base.to_owned(),
+            ca_file: portal_dir.join(CA),
+            device_cert_file: portal_dir.join(DEVICE_CERT),
+            device_key_file: portal_dir.join(DEVICE_KEY),
+            client_secret_file: portal_dir.join(CLIENT_SECRET),
         };
-        let secret = zeroize::Zeroizing::new(String::from_utf8(read(CLIENT_SECRET)?)?);
+        Ok((ChildPortal { child }, access))
+    }
+
+    /// Starts the local portal in `portal_dir`, and a FIT-Connect client for
+    /// it whose queue is in `data_dir`. Keep the `ChildPortal` as long as the
+    /// client is used.
+    pub fn start(portal_dir: &Path, data_dir: &Path) -> Result<(FitConnectPortal, ChildPortal)> {
+        let (guard, access) = ChildPortal::spawn(portal_dir)?;
+        let read = |path: &Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+        let tls = TlsMaterial {
+            ca_pem: read(&access.ca_file)?,
+            client_cert_pem: read(&access.device_cert_file)?,
+            client_key_pem: zeroize::Zeroizing::new(read(&access.device_key_file)?),
+        };
+        let secret = zeroize::Zeroizing::new(String::from_utf8(read(&access.client_secret_file)?)?);
+        let base = access.base_url;
         let mut config = FitConnectConfig::new(
-            base.to_owned(),
+            base.clone(),
             format!("{base}/token"),
             local_portal::demo::DEMO_CLIENT_ID,
             secret.as_str().to_owned(),
@@ -96,7 +126,6 @@ impl ChildPortal {
         );
         config.destinations =
             local_portal::demo_catalogue()?.into_iter().map(|entry| (entry.service_id, entry.destination_id)).collect();
-        let guard = ChildPortal { child };
         let client = FitConnectPortal::start(config)?;
         client.prefetch_keys()?;
         Ok((client, guard))

@@ -7,17 +7,9 @@
 //! change and every screen is written as a PNG. `kiosk-demo bench` prints
 //! the performance figures. None of this is part of the product (`kiosk`).
 
-mod bench;
-mod demo;
-mod demo_portal;
-mod simulated_reader;
-mod touch;
-#[cfg(test)]
-mod ui_tests;
-mod walkthrough;
-
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use kiosk_demo::{bench, demo, demo_portal};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -40,6 +32,14 @@ enum Command {
     /// Measures the portal client and queue (used by `bench`).
     #[command(hide = true)]
     PortalFigures,
+    /// Prints the session memory of a build that offers `appliance-session
+    /// --config DIR` (as `kiosk-scripted` does), on the same seams as
+    /// `bench` (to compare builds).
+    #[command(hide = true)]
+    ApplianceFigure {
+        /// The build to measure.
+        driver: PathBuf,
+    },
     /// Runs demo mode's local FIT-Connect portal until standard input closes
     /// (demo mode starts it as a child process).
     #[command(hide = true)]
@@ -56,6 +56,10 @@ fn main() -> Result<()> {
         Command::Bench => bench::run(),
         Command::FirstFrame => bench::first_frame(),
         Command::PortalFigures => bench::portal::figures(),
+        Command::ApplianceFigure { driver } => {
+            println!("appliance_session_pss_mib: {:.1} MiB", bench::appliance::session_pss_mib(&driver)?);
+            Ok(())
+        }
         Command::LocalPortal { dir } => demo_portal::serve(&dir),
     }
 }

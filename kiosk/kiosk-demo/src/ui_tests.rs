@@ -6,7 +6,7 @@
 //! under the system's temporary directory
 //! (`buergerterminal-ui-tests/<scenario>/`) for a person to look at.
 
-use crate::demo::{default_card_file, terminal};
+use crate::demo::{SpecimenCard, default_card_file, terminal};
 use crate::touch::{Touchscreen, texts};
 use crate::walkthrough::{Walkthrough, identify_step};
 use anyhow::Result;
@@ -16,21 +16,24 @@ use session::{Config, IdentifyStep, Screen as Step};
 use slint::ComponentHandle;
 use std::sync::Arc;
 
+/// The scripted citizen with the specimen card.
+type Walk = Walkthrough<SpecimenCard>;
+
 /// One citizen in front of a terminal of their own.
 struct Scene {
-    walk: Walkthrough,
+    walk: Walkthrough<SpecimenCard>,
     _paper: tempfile::TempDir,
 }
 
 impl std::ops::Deref for Scene {
-    type Target = Walkthrough;
-    fn deref(&self) -> &Walkthrough {
+    type Target = Walkthrough<SpecimenCard>;
+    fn deref(&self) -> &Walkthrough<SpecimenCard> {
         &self.walk
     }
 }
 
 impl std::ops::DerefMut for Scene {
-    fn deref_mut(&mut self) -> &mut Walkthrough {
+    fn deref_mut(&mut self) -> &mut Walkthrough<SpecimenCard> {
         &mut self.walk
     }
 }
@@ -50,7 +53,7 @@ fn scene_with(
     let printer = printer
         .unwrap_or_else(|| Box::new(printer::SimulatedPrinter::new(paper.path(), paper_width(&config.terminal))));
     let (terminal, card) = terminal(config, default_card_file(), portal, printer)?;
-    let walk = Walkthrough::new(terminal, card, screen, Some(dir), paper.path().to_path_buf());
+    let walk = Walkthrough::new(terminal, card, screen, Some(dir), Some(paper.path().to_path_buf()));
     Ok(Scene { walk, _paper: paper })
 }
 
@@ -59,17 +62,17 @@ fn scene(name: &str) -> Result<Scene> {
     scene_with(name, Config::defaults()?, Arc::new(portal::SimulatedPortal::new()), None)
 }
 
-fn says(walk: &Walkthrough, text: &str) -> bool {
+fn says(walk: &Walk, text: &str) -> bool {
     texts(&walk.app()).iter().any(|t| t == text)
 }
 
 #[track_caller]
-fn assert_says(walk: &Walkthrough, text: &str) {
+fn assert_says(walk: &Walk, text: &str) {
     let shown = texts(&walk.app());
     assert!(shown.iter().any(|t| t == text), "expected {text:?} on screen; it shows {shown:#?}");
 }
 
-fn insert_card_and_type_pin(walk: &mut Walkthrough, pin: &str) -> Result<()> {
+fn insert_card_and_type_pin(walk: &mut Walk, pin: &str) -> Result<()> {
     let card = walk.card().clone();
     if !card.slot.has_card() {
         card.slot.insert(&card.file)?;
@@ -81,7 +84,7 @@ fn insert_card_and_type_pin(walk: &mut Walkthrough, pin: &str) -> Result<()> {
     Ok(())
 }
 
-fn catalogue_in_both_languages(walk: &mut Walkthrough) -> Result<()> {
+fn catalogue_in_both_languages(walk: &mut Walk) -> Result<()> {
     walk.tap("English")?;
     assert_says(walk, "Welcome to the citizens' terminal");
     walk.tap("Start")?;
@@ -99,7 +102,7 @@ fn catalogue_in_both_languages(walk: &mut Walkthrough) -> Result<()> {
     walk.expect(Step::Welcome)
 }
 
-fn service_information_lists_card_data_and_recipient(walk: &mut Walkthrough) -> Result<()> {
+fn service_information_lists_card_data_and_recipient(walk: &mut Walk) -> Result<()> {
     walk.tap("Start")?;
     walk.tap("Hundeanmeldung")?;
     for line in ["•  Vorname(n)", "•  Familienname", "•  Geburtsdatum", "•  Anschrift", "Steueramt Musterstadt"]
@@ -111,7 +114,7 @@ fn service_information_lists_card_data_and_recipient(walk: &mut Walkthrough) -> 
     walk.tap("Zustimmen und weiter")
 }
 
-fn wrong_pin_says_how_many_attempts_are_left(walk: &mut Walkthrough) -> Result<()> {
+fn wrong_pin_says_how_many_attempts_are_left(walk: &mut Walk) -> Result<()> {
     insert_card_and_type_pin(walk, "111111")?;
     assert_says(walk, "6 von 6 Ziffern eingegeben");
     walk.tap("Bestätigen")?;
@@ -122,7 +125,7 @@ fn wrong_pin_says_how_many_attempts_are_left(walk: &mut Walkthrough) -> Result<(
     walk.expect(Step::Form)
 }
 
-fn form_validates_inline_and_keeps_input_across_languages(walk: &mut Walkthrough) -> Result<()> {
+fn form_validates_inline_and_keeps_input_across_languages(walk: &mut Walk) -> Result<()> {
     assert_says(walk, "Vom Ausweis · nicht änderbar");
     walk.type_text("Bello")?;
     walk.tap("Rasse")?;
@@ -147,7 +150,7 @@ fn form_validates_inline_and_keeps_input_across_languages(walk: &mut Walkthrough
     walk.shot("form-error-en")
 }
 
-fn large_text_and_high_contrast_switch_the_whole_screen(walk: &mut Walkthrough) -> Result<()> {
+fn large_text_and_high_contrast_switch_the_whole_screen(walk: &mut Walk) -> Result<()> {
     walk.tap("Large text")?;
     walk.tap("High contrast")?;
     let app = walk.app();
@@ -157,7 +160,7 @@ fn large_text_and_high_contrast_switch_the_whole_screen(walk: &mut Walkthrough) 
     Ok(())
 }
 
-fn cancel_wipes_and_tells_the_next_citizen(walk: &mut Walkthrough) -> Result<()> {
+fn cancel_wipes_and_tells_the_next_citizen(walk: &mut Walk) -> Result<()> {
     walk.tap("Cancel and delete my data")?;
     walk.expect(Step::Welcome)?;
     assert!(!walk.terminal().session().holds_personal_data());
@@ -169,7 +172,7 @@ fn cancel_wipes_and_tells_the_next_citizen(walk: &mut Walkthrough) -> Result<()>
     Ok(())
 }
 
-fn status_check_refuses_a_mistyped_number(walk: &mut Walkthrough) -> Result<()> {
+fn status_check_refuses_a_mistyped_number(walk: &mut Walk) -> Result<()> {
     walk.tap("Start")?;
     walk.tap("Stand meines Antrags")?;
     for c in "ABCDEFGHJKLM".chars() {
@@ -183,20 +186,20 @@ fn status_check_refuses_a_mistyped_number(walk: &mut Walkthrough) -> Result<()> 
     walk.expect(Step::Welcome)
 }
 
-fn type_and_confirm(walk: &mut Walkthrough, digits: &str) -> Result<()> {
+fn type_and_confirm(walk: &mut Walk, digits: &str) -> Result<()> {
     for digit in digits.chars() {
         walk.tap(&digit.to_string())?;
     }
     walk.tap("Bestätigen")
 }
 
-fn wait_for_step(walk: &mut Walkthrough, what: &str, done: fn(&IdentifyStep) -> bool) -> Result<()> {
+fn wait_for_step(walk: &mut Walk, what: &str, done: fn(&IdentifyStep) -> bool) -> Result<()> {
     walk.wait_until(what, |s| identify_step(s).is_some_and(done))
 }
 
 /// Three wrong PINs in the PIN service: attempts left, then the CAN, then
 /// blocked with the way out (the PUK), which unblocks the card.
-fn pin_service_leads_from_wrong_pins_to_the_puk(walk: &mut Walkthrough) -> Result<()> {
+fn pin_service_leads_from_wrong_pins_to_the_puk(walk: &mut Walk) -> Result<()> {
     walk.tap("Start")?;
     walk.tap("PIN meines Ausweises ändern")?;
     walk.expect(Step::PinService)?;
@@ -250,7 +253,7 @@ fn pin_service_leads_from_wrong_pins_to_the_puk(walk: &mut Walkthrough) -> Resul
 
 /// With the portal down and no printer attached, the citizen still gets a
 /// receipt: "queued, will be sent automatically", shown on screen.
-fn queued_request_without_printer_shows_the_receipt_on_screen(walk: &mut Walkthrough) -> Result<()> {
+fn queued_request_without_printer_shows_the_receipt_on_screen(walk: &mut Walk) -> Result<()> {
     walk.tap("Start")?;
     walk.tap("Termin im Bürgeramt")?;
     walk.tap("Zustimmen und weiter")?;
@@ -288,7 +291,7 @@ fn queued_request_without_printer_shows_the_receipt_on_screen(walk: &mut Walkthr
 
 /// The idle warning counts down on screen and then wipes the session. Runs on
 /// a configuration with a one-second idle time and a two-second countdown.
-fn idle_warning_counts_down_then_wipes(walk: &mut Walkthrough) -> Result<()> {
+fn idle_warning_counts_down_then_wipes(walk: &mut Walk) -> Result<()> {
     walk.tap("Start")?;
     walk.tap("Sperrmüllabholung")?;
     walk.wait_for("the idle warning", |t| t.session().warning_seconds_left(t.now()).is_some())?;
@@ -329,7 +332,7 @@ fn the_service_information_lists_the_card_data_and_the_recipient() -> Result<()>
 }
 
 /// Up to the dog registration's PIN pad.
-fn at_the_pin_pad(walk: &mut Walkthrough) -> Result<()> {
+fn at_the_pin_pad(walk: &mut Walk) -> Result<()> {
     walk.tap("Start")?;
     walk.tap("Hundeanmeldung")?;
     walk.tap("Zustimmen und weiter")?;
@@ -337,7 +340,7 @@ fn at_the_pin_pad(walk: &mut Walkthrough) -> Result<()> {
 }
 
 /// Up to the dog registration's form, with the specimen card read.
-fn at_the_form(walk: &mut Walkthrough) -> Result<()> {
+fn at_the_form(walk: &mut Walk) -> Result<()> {
     at_the_pin_pad(walk)?;
     insert_card_and_type_pin(walk, "123456")?;
     walk.tap("Bestätigen")?;

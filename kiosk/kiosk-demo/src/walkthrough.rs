@@ -5,13 +5,11 @@
 //! person would tap, found by its German label; every screen is written as a
 //! PNG in order.
 
-use crate::demo::SpecimenCard;
-use crate::simulated_reader::CardFile;
 use crate::touch::Touchscreen;
 use anyhow::{Context, Result, bail};
 use kiosk::Terminal;
 use session::journey::{PinService, PrintState};
-use session::{IdentifyStep, Screen as Step, Session, SlotKind};
+use session::{IdentifyStep, Pin, Screen as Step, Session, SlotKind};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -32,27 +30,41 @@ pub struct Outcome {
     pub screenshots: Vec<PathBuf>,
 }
 
+/// The citizen's ID card, as the scripted citizen handles it.
+pub trait CardInHand {
+    /// Puts the card on the reader.
+    fn put(&self) -> Result<()>;
+    /// Takes it off again.
+    fn take(&self);
+    /// The PIN, as the citizen knows it from the PIN letter.
+    fn pin(&self) -> Result<Pin>;
+    /// Slows the card's next answers down by `delay` (zero: back to normal),
+    /// so that the screen shown while it works can be photographed. A card
+    /// that cannot be slowed ignores this.
+    fn slow_down(&self, _delay: Duration) {}
+}
+
 /// The scripted citizen.
-pub struct Walkthrough {
+pub struct Walkthrough<C: CardInHand> {
     terminal: Rc<RefCell<Terminal>>,
-    card: SpecimenCard,
+    card: C,
     screen: Touchscreen,
     dir: Option<PathBuf>,
-    printer_dir: PathBuf,
+    printer_dir: Option<PathBuf>,
     taps: usize,
     screenshots: Vec<PathBuf>,
 }
 
-impl Walkthrough {
-    /// A citizen with the specimen `card` in front of `terminal`,
-    /// photographing each screen into `dir` (if given). `printer_dir` is
-    /// where the simulated printer puts paper.
+impl<C: CardInHand> Walkthrough<C> {
+    /// A citizen with `card` in front of `terminal`, photographing each
+    /// screen into `dir` (if given). `printer_dir` is where the simulated
+    /// printer puts paper, if the terminal has one.
     pub fn new(
         terminal: Rc<RefCell<Terminal>>,
-        card: SpecimenCard,
+        card: C,
         screen: Touchscreen,
         dir: Option<PathBuf>,
-        printer_dir: PathBuf,
+        printer_dir: Option<PathBuf>,
     ) -> Self {
         Walkthrough { terminal, card, screen, dir, printer_dir, taps: 0, screenshots: Vec::new() }
     }
@@ -152,9 +164,9 @@ impl Walkthrough {
         Ok(())
     }
 
-    /// The specimen card: its slot and its file.
+    /// The citizen's card.
     #[cfg(test)]
-    pub(crate) fn card(&self) -> &SpecimenCard {
+    pub(crate) fn card(&self) -> &C {
         &self.card
     }
 
@@ -169,6 +181,14 @@ impl Walkthrough {
         Ok(Outcome { tracking, taps: self.taps, screenshots: self.screenshots })
     }
 
+    /// The visit and the status check, without the PIN change (for a card
+    /// that does not keep a changed PIN when it is taken out).
+    pub fn run_request_and_status_check(mut self) -> Result<Outcome> {
+        let tracking = self.bulky_waste(false)?.context("the request got no receipt")?;
+        self.status_check(&tracking)?;
+        Ok(Outcome { tracking: Some(tracking), taps: self.taps, screenshots: self.screenshots })
+    }
+
     fn bulky_waste(&mut self, stop_in_session: bool) -> Result<Option<String>> {
         self.shot("welcome")?;
         self.tap("Start")?;
@@ -181,23 +201,20 @@ impl Walkthrough {
         self.expect(Step::Identify)?;
         self.shot("insert-card")?;
 
-        let SpecimenCard { slot, file: card_file } = self.card.clone();
-        slot.insert(&card_file)?;
+        self.card.put()?;
         self.wait_until("the card", |s| matches!(identify_step(s), Some(IdentifyStep::EnterSecret { .. })))?;
-        // The citizen knows the PIN from the PIN letter; here the letter is
-        // the card file.
-        let pin = CardFile::load(&card_file)?.pin();
+        let pin = self.card.pin()?;
         for digit in pin.expose().chars() {
             let label = digit.to_string();
             self.tap(&label)?;
         }
         drop(pin);
         self.shot("pin")?;
-        slot.set_read_delay(Duration::from_millis(300));
+        self.card.slow_down(Duration::from_millis(300));
         self.touch("Bestätigen")?;
         self.shot("reading")?;
         self.settle()?;
-        slot.set_read_delay(Duration::ZERO);
+        self.card.slow_down(Duration::ZERO);
         self.expect(Step::Form)?;
         self.shot("form")?;
 
@@ -248,15 +265,15 @@ impl Walkthrough {
         self.tap("Fertig")?;
         self.expect(Step::TakeCard)?;
         self.shot("take-card")?;
-        slot.remove();
+        self.card.take();
         self.wait_until("the wipe", |s| s.screen() == Step::Welcome)?;
         Ok(Some(tracking))
     }
 
     /// Moves the simulated printer's paper into the screenshot sequence.
     fn collect_paper(&mut self) -> Result<()> {
-        let Some(dir) = self.dir.clone() else { return Ok(()) };
-        let paper = newest_png(&self.printer_dir)?.context("the simulated printer produced no receipt")?;
+        let (Some(dir), Some(printer_dir)) = (self.dir.clone(), self.printer_dir.clone()) else { return Ok(()) };
+        let paper = newest_png(&printer_dir)?.context("the simulated printer produced no receipt")?;
         let path = dir.join(format!("{:02}-printed-receipt.png", self.screenshots.len() + 1));
         std::fs::rename(&paper, &path).or_else(|_| std::fs::copy(&paper, &path).map(|_| ()))?;
         self.screenshots.push(path);
@@ -285,8 +302,7 @@ impl Walkthrough {
     /// new one, then puts the old one back, so that the demo card keeps the
     /// PIN its file documents.
     fn pin_change(&mut self) -> Result<()> {
-        let SpecimenCard { slot, file: card_file } = self.card.clone();
-        let letter = CardFile::load(&card_file)?.pin();
+        let letter = self.card.pin()?;
         let new = "246810";
         for (round, (from, to)) in [(letter.expose(), new), (new, letter.expose())].into_iter().enumerate() {
             self.tap("Start")?;
@@ -296,7 +312,7 @@ impl Walkthrough {
                 self.shot("pin-service")?;
             }
             self.tap("PIN ändern")?;
-            slot.insert(&card_file)?;
+            self.card.put()?;
             self.wait_until("the card", |s| matches!(identify_step(s), Some(IdentifyStep::EnterSecret { .. })))?;
             for pin in [from, to, to] {
                 for digit in pin.chars() {
@@ -315,7 +331,7 @@ impl Walkthrough {
             }
             self.tap("Fertig")?;
             self.expect(Step::TakeCard)?;
-            slot.remove();
+            self.card.take();
             self.wait_until("the wipe", |s| s.screen() == Step::Welcome)?;
         }
         Ok(())

@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 
 const EID_READS: usize = 7;
 /// The second vpcd reader and its port: the first is the tests'.
-const EID_READER: &str = "Virtual PCD 00 01";
-const EID_VPCD_PORT: u16 = 35964;
+pub(super) const EID_READER: &str = "Virtual PCD 00 01";
+pub(super) const EID_VPCD_PORT: u16 = 35964;
 const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";
 
 /// A whole eID read through pcscd: the OpenPACE simulated card on the vpcd
@@ -76,10 +76,10 @@ const PCSCD_WAIT: Duration = Duration::from_secs(10);
 
 /// A pcscd started for the benchmark (stopped when dropped), or none if one
 /// already runs.
-struct Pcscd(Option<std::process::Child>);
+pub(super) struct Pcscd(Option<std::process::Child>);
 
 impl Pcscd {
-    fn ensure() -> Result<Pcscd> {
+    pub(super) fn ensure() -> Result<Pcscd> {
         if std::os::unix::net::UnixStream::connect(PCSCD_SOCKET).is_ok() {
             return Ok(Pcscd(None));
         }

@@ -4,6 +4,7 @@
 //! (`cargo run --release -p kiosk-demo -- bench`); a debug build prints the
 //! same names with debug-build values.
 
+pub mod appliance;
 mod eid;
 pub mod portal;
 
@@ -32,6 +33,11 @@ pub fn run() -> Result<()> {
     println!("session_pss_mib: {:.1} MiB", session_pss_mib("local")?);
     // The same with the in-process simulated portal: what the client costs.
     println!("session_pss_mib_simulated_portal: {:.1} MiB", session_pss_mib("simulated")?);
+    // The product: the terminal as `kiosk run` builds it, on the real seams
+    // (pcscd, a serial line, the portal over mutual TLS), the simulated card
+    // and the portal outside the measured process.
+    let driver = std::env::current_exe()?.with_file_name("kiosk-scripted");
+    println!("appliance_session_pss_mib: {:.1} MiB", appliance::session_pss_mib(&driver)?);
     let mut receipt = printer::bench::figures(20);
     for baud in [115_200, 9600] {
         receipt.extend(printer::bench::line_figures(baud)?);
@@ -129,7 +135,7 @@ fn session_pss_mib(portal: &str) -> Result<f64> {
     Ok(peak_kib as f64 / 1024.0)
 }
 
-fn pss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn pss_kib(pid: u32) -> Option<u64> {
     let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
     rollup
         .lines()

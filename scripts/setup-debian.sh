@@ -18,6 +18,8 @@ packages=(
     openpace openssl libeac-dev libssl-dev
     # JOSE tests: an independent JWE/JWS implementation to check ours against.
     python3 python3-jwcrypto
+    # The staff code tests: an independent TOTP implementation (OATH Toolkit).
+    oathtool
     # Checks the systemd units offline.
     systemd
     # The appliance image: root file system, read-only squashfs with dm-verity,

@@ -144,11 +144,12 @@ fn the_scan_finds_the_citizens_data_while_the_session_runs() {
     finish(kiosk);
 }
 
-#[test]
-fn nothing_personal_remains_in_memory_or_on_disk_after_the_session() {
+/// Runs the whole walk-through with `extra` arguments and checks that
+/// nothing personal is left when it holds.
+fn assert_nothing_personal_remains(extra: &[&str]) {
     let work = tempfile::tempdir().expect("temp dir");
     let data = work.path().join("data");
-    let (kiosk, said) = run_until_holding(&[], &data, &work.path().join("shots"));
+    let (kiosk, said) = run_until_holding(extra, &data, &work.path().join("shots"));
     assert!(said.iter().any(|l| l.starts_with("tracking number: ")), "a request was submitted: {said:?}");
     let pid = kiosk.0.id();
 
@@ -160,4 +161,16 @@ fn nothing_personal_remains_in_memory_or_on_disk_after_the_session() {
     let on_disk = scan_dir(&data, PERSONAL);
     assert!(on_disk.is_empty(), "personal data left in the data directory:\n{}", on_disk.join("\n"));
     finish(kiosk);
+}
+
+#[test]
+fn nothing_personal_remains_in_memory_or_on_disk_after_the_session() {
+    assert_nothing_personal_remains(&[]);
+}
+
+#[test]
+fn nothing_personal_remains_after_a_session_a_staff_member_helped_with() {
+    // A staff member joins on the form and the citizen shows them their
+    // family name: assist mode's masks and the shown value go too.
+    assert_nothing_personal_remains(&["--assisted"]);
 }

@@ -23,7 +23,7 @@ use portal::FitConnectPortal;
 use portal::fitconnect::FitConnectConfig;
 use portal::tls::TlsMaterial;
 use serde::Deserialize;
-use session::Config;
+use session::{Config, StaffSeeds};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -69,8 +69,9 @@ pub fn terminal(app: App, config_dir: &Path) -> Result<Rc<RefCell<Terminal>>> {
     let reader = reader(&appliance)?;
     let portal = Arc::new(portal(&appliance, &config, &state)?);
     let printer = printer(&appliance, &config);
+    let staff = staff_seeds(&appliance);
     let devices = Devices::start(reader, portal, printer).context("cannot start the device threads")?;
-    Ok(Terminal::new(app, config, devices, None))
+    Ok(Terminal::new(app, config, devices, staff, None))
 }
 
 /// Runs `app` (and `terminal`, if there is one) in Slint's event loop, on the
@@ -140,13 +141,22 @@ fn serve_in_memory(app: &App, terminal: Option<&Rc<RefCell<Terminal>>>, mut scre
     }
 }
 
-/// `appliance.toml`: the hardware and the portal.
+/// `appliance.toml`: the hardware, the portal and the staff codes.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Appliance {
     reader: ReaderSettings,
     printer: PrinterSettings,
     portal: PortalSettings,
+    #[serde(default)]
+    staff: Option<StaffSettings>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct StaffSettings {
+    /// The town's staff code seeds (`session::StaffSeeds::from_toml`).
+    codes_file: PathBuf,
 }
 
 #[derive(Debug, Deserialize)]
@@ -240,6 +250,26 @@ pub fn reader(appliance: &Appliance) -> Result<Box<dyn card_reader::CardReader>>
         reader_pcsc::PcscReader::named(&settings.name, eid)
     };
     Ok(Box::new(reader))
+}
+
+/// The staff code seeds. A terminal without them works for citizens; staff
+/// cannot unlock assist mode or their page, and the journal says why.
+fn staff_seeds(appliance: &Appliance) -> Option<StaffSeeds> {
+    let path = &appliance.staff.as_ref()?.codes_file;
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => zeroize::Zeroizing::new(text),
+        Err(error) => {
+            tracing::warn!(file = %path.display(), %error, "no staff codes: staff cannot unlock assist mode");
+            return None;
+        }
+    };
+    match StaffSeeds::from_toml(&text) {
+        Ok(seeds) => Some(seeds),
+        Err(error) => {
+            tracing::error!(file = %path.display(), %error, "the staff codes cannot be used: staff cannot unlock assist mode");
+            None
+        }
+    }
 }
 
 /// The receipt printer on its serial line, for the configured paper.

@@ -13,8 +13,8 @@ use session::{
     Booking, CardError, CardItem, Delivered, Event, Fault, Pin, RequestState, Slot, SlotKind, StatusOutcome,
     SubmissionDraft, SubmitFailure, TrackingNumber,
 };
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -40,9 +40,21 @@ enum CardCommand {
     UnblockPin { puk: Pin },
 }
 
+/// How the devices stand, for the staff's health page.
+#[derive(Debug, Clone)]
+pub struct Health {
+    /// Whether the card reader is there (`None`: it has not said yet).
+    pub reader_present: Option<bool>,
+    /// The printer's last status and fault.
+    pub printer: printer::PrinterHealth,
+    /// The store-and-forward queue, if the portal has one.
+    pub queue: Option<portal::QueueHealth>,
+}
+
 /// The three devices and the channel their answers come back on.
 pub struct Devices {
     card: Sender<CardCommand>,
+    reader_present: Arc<Mutex<Option<bool>>>,
     portal: Arc<dyn Portal>,
     printer: PrintWorker,
     events: Sender<Event>,
@@ -59,9 +71,23 @@ impl Devices {
         let (events, inbox) = channel();
         let (card, commands) = channel();
         let card_events = events.clone();
-        thread::Builder::new().name("card".into()).spawn(move || card_thread(reader, &commands, &card_events))?;
+        let reader_present = Arc::new(Mutex::new(None));
+        let present = Arc::clone(&reader_present);
+        thread::Builder::new()
+            .name("card".into())
+            .spawn(move || card_thread(reader, &commands, &card_events, &present))?;
         let printer = PrintWorker::spawn(printer)?;
-        Ok(Devices { card, portal, printer, events, inbox })
+        Ok(Devices { card, reader_present, portal, printer, events, inbox })
+    }
+
+    /// How the devices stand now. Asks no device: it reports what the
+    /// devices last said, and the queue's local state.
+    pub fn health(&self) -> Health {
+        Health {
+            reader_present: *self.reader_present.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+            printer: self.printer.health(),
+            queue: self.portal.queue_health(),
+        }
     }
 
     /// Answers and reader events that have arrived, for the UI thread to
@@ -110,6 +136,16 @@ impl Devices {
 
     /// Prints a receipt; the answer arrives as [`Event::Printed`].
     pub fn print(&self, paper: Receipt) {
+        self.print_answering(paper, Event::Printed);
+    }
+
+    /// Prints the staff's test receipt; the answer arrives as
+    /// [`Event::TestPrinted`].
+    pub fn test_print(&self, paper: Receipt) {
+        self.print_answering(paper, Event::TestPrinted);
+    }
+
+    fn print_answering(&self, paper: Receipt, answer: fn(Result<(), Fault>) -> Event) {
         let ticket = self.printer.submit(paper);
         self.in_background("print", move || {
             let result = match ticket.wait(PRINT_TIMEOUT) {
@@ -120,9 +156,9 @@ impl Devices {
             };
             if let Err(fault) = &result {
                 // For maintenance staff (journald); the citizen sees the receipt on screen.
-                tracing::warn!(%fault, "receipt printer fault; receipt shown on screen");
+                tracing::warn!(%fault, "receipt printer fault");
             }
-            Event::Printed(result)
+            answer(result)
         });
     }
 
@@ -152,7 +188,12 @@ impl Devices {
 /// The one thread that talks to the reader: card operations one at a time,
 /// reader events in between. Secrets are dropped (zeroized) right after the
 /// card has used them; logs carry the outcome, never a secret or a value.
-fn card_thread(mut reader: Box<dyn CardReader>, commands: &Receiver<CardCommand>, events: &Sender<Event>) {
+fn card_thread(
+    mut reader: Box<dyn CardReader>,
+    commands: &Receiver<CardCommand>,
+    events: &Sender<Event>,
+    reader_present: &Mutex<Option<bool>>,
+) {
     loop {
         let answer = match commands.try_recv() {
             Ok(CardCommand::Read { pin, can, items }) => {
@@ -190,7 +231,15 @@ fn card_thread(mut reader: Box<dyn CardReader>, commands: &Receiver<CardCommand>
         {
             return;
         }
-        let event = match reader.next_event(Duration::from_millis(30)) {
+        let happened = reader.next_event(Duration::from_millis(30));
+        if let Some(present) = match happened {
+            Some(CardEvent::ReaderGone) => Some(false),
+            Some(CardEvent::ReaderBack | CardEvent::Inserted | CardEvent::Removed) => Some(true),
+            None => None,
+        } {
+            *reader_present.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(present);
+        }
+        let event = match happened {
             Some(CardEvent::Inserted) => Event::CardInserted,
             Some(CardEvent::Removed | CardEvent::ReaderGone) => Event::CardRemoved,
             Some(CardEvent::ReaderBack) | None => continue,

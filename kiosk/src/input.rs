@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The citizen's taps: every callback of the UI's `Api` becomes one session
-//! event (or, in demo mode, a move of the simulated card).
+//! The taps of citizens and staff: every callback of the UI's `Api` becomes
+//! one session event (or, in demo mode, a move of the simulated card).
 
 use crate::terminal::Terminal;
-use crate::{Api, PinTaskId};
-use session::{Event, Lang, PinTask};
+use crate::{Api, PinTaskId, StaffActionId};
+use session::assist::OutOfServiceReason;
+use session::{Event, Lang, PinTask, StaffAction};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Connects every UI callback to the terminal.
 pub(crate) fn connect(terminal: &Rc<RefCell<Terminal>>) {
@@ -48,6 +50,11 @@ pub(crate) fn connect(terminal: &Rc<RefCell<Terminal>>) {
     on!(on_finish, Event::Finish);
     on!(on_status_erase, Event::StatusErase);
     on!(on_status_check, Event::StatusCheck);
+    on!(on_call_help, Event::CallHelp);
+    on!(on_staff_gesture, Event::StaffGesture);
+    on!(on_staff_code_erase, Event::StaffCodeErase);
+    on!(on_staff_code_cancel, Event::StaffCodeCancel);
+    on!(on_citizen_ends_assist, Event::CitizenEndsAssist);
 
     let send = sender(terminal);
     api.on_set_language(move |code| send(Event::SetLanguage(Lang::from_code(&code))));
@@ -79,11 +86,48 @@ pub(crate) fn connect(terminal: &Rc<RefCell<Terminal>>) {
     });
     let send = sender(terminal);
     api.on_status_type(move |t| t.chars().for_each(|c| send(Event::StatusType(c))));
+    let send = sender(terminal);
+    api.on_staff_code_digit(move |d| d.chars().for_each(|c| send(Event::StaffCodeDigit(c))));
+    let send = sender(terminal);
+    // The staff code is a time-based one-time password: it is checked
+    // against the wall clock.
+    api.on_staff_code_confirm(move || {
+        let unix_time = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
+        send(Event::StaffCodeConfirm { unix_time });
+    });
+    let send = sender(terminal);
+    api.on_assist_consent(move |agreed| send(Event::AssistConsent(agreed)));
+    let send = sender(terminal);
+    api.on_unmask(move |id| send(Event::Unmask(id.into())));
+    let send = sender(terminal);
+    api.on_staff_action(move |action| send(Event::Staff(staff_action(action))));
 
     let weak = Rc::downgrade(terminal);
     api.on_demo_insert_card(move || with_demo_card(&weak, |card| card.insert()));
     let weak = Rc::downgrade(terminal);
     api.on_demo_remove_card(move || with_demo_card(&weak, |card| card.remove()));
+}
+
+fn staff_action(action: StaffActionId) -> StaffAction {
+    match action {
+        StaffActionId::Back => StaffAction::Back,
+        StaffActionId::Forward => StaffAction::Forward,
+        StaffActionId::ExtendTime => StaffAction::ExtendTime,
+        StaffActionId::EndSession => StaffAction::EndSession,
+        StaffActionId::EndAssistance => StaffAction::EndAssistance,
+        StaffActionId::OpenTasks => StaffAction::OpenTasks,
+        StaffActionId::CloseTasks => StaffAction::CloseTasks,
+        StaffActionId::PaperRefilled => StaffAction::PaperRefilled,
+        StaffActionId::TestPrint => StaffAction::TestPrint,
+        StaffActionId::LanguageDe => StaffAction::SetLanguage(Lang::german()),
+        StaffActionId::LanguageEn => StaffAction::SetLanguage(Lang::english()),
+        StaffActionId::LargeText => StaffAction::ToggleLargeText,
+        StaffActionId::Contrast => StaffAction::ToggleContrast,
+        StaffActionId::OutOfServiceMaintenance => StaffAction::OutOfService(OutOfServiceReason::Maintenance),
+        StaffActionId::OutOfServicePaper => StaffAction::OutOfService(OutOfServiceReason::NoPaper),
+        StaffActionId::OutOfServiceFault => StaffAction::OutOfService(OutOfServiceReason::Fault),
+        StaffActionId::BackInService => StaffAction::BackInService,
+    }
 }
 
 fn with_demo_card(weak: &Weak<RefCell<Terminal>>, act: impl FnOnce(&dyn crate::terminal::DemoCard)) {

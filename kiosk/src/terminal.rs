@@ -5,8 +5,9 @@
 
 use crate::devices::Devices;
 use crate::view::View;
+use crate::view::assist::StaffView;
 use crate::{App, input};
-use session::{Config, Effect, Event, Millis, Session};
+use session::{Config, Effect, Event, Millis, Session, StaffSeeds};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -29,13 +30,23 @@ pub struct Terminal {
     view: View,
     started: Instant,
     outstanding: usize,
+    /// The printer's count of receipts when the roll was last refilled.
+    printed_at_refill: u64,
     demo: Option<Box<dyn DemoCard>>,
 }
 
 impl Terminal {
     /// A terminal on the welcome screen, with the UI's callbacks connected.
-    pub fn new(app: App, config: Config, devices: Devices, demo: Option<Box<dyn DemoCard>>) -> Rc<RefCell<Terminal>> {
-        let session = Session::new(config.catalogue.clone(), config.terminal.timeouts(), rand::random());
+    /// Staff unlock assist mode and their page with codes from `staff`.
+    pub fn new(
+        app: App,
+        config: Config,
+        devices: Devices,
+        staff: Option<StaffSeeds>,
+        demo: Option<Box<dyn DemoCard>>,
+    ) -> Rc<RefCell<Terminal>> {
+        let session =
+            Session::new(config.catalogue.clone(), config.terminal.timeouts(), rand::random()).with_staff_seeds(staff);
         View::terminal(&app, &config, demo.is_some());
         let terminal = Rc::new(RefCell::new(Terminal {
             app,
@@ -45,6 +56,7 @@ impl Terminal {
             view: View::default(),
             started: Instant::now(),
             outstanding: 0,
+            printed_at_refill: 0,
             demo,
         }));
         input::connect(&terminal);
@@ -132,7 +144,7 @@ impl Terminal {
 
     fn apply(&mut self, effects: Vec<Effect>) {
         for effect in effects {
-            if !matches!(effect, Effect::Wiped(_)) {
+            if effect.is_answered() {
                 self.outstanding += 1;
             }
             let devices = &self.devices;
@@ -145,12 +157,25 @@ impl Terminal {
                 Effect::CheckStatus(number) => devices.check_status(number),
                 Effect::Print { receipt, lang } => devices.print(self.view.paper(&receipt, &lang, &self.config)),
                 Effect::Wiped(reason) => tracing::info!(?reason, "session ended, its data wiped"),
+                Effect::Audit(entry) => {
+                    tracing::info!(target: "audit", level = ?entry.level, action = ?entry.action, "staff audit");
+                }
+                Effect::PaperRefilled => self.printed_at_refill = devices.health().printer.receipts_printed,
+                Effect::TestPrint => {
+                    devices.test_print(self.view.test_paper(self.session.lang(), &self.config, self.now()));
+                }
             }
         }
     }
 
     fn refresh(&mut self) {
         let now = self.now();
-        self.view.show(&self.app, &self.session, now, &self.config);
+        let health = self.session.help().staff.tasks_open().then(|| self.devices.health());
+        let tasks = health.as_ref().map(|health| {
+            let printed = health.printer.receipts_printed.saturating_sub(self.printed_at_refill);
+            let per_roll = u64::from(self.config.terminal.receipts_per_roll);
+            StaffView { health, receipts_left: u32::try_from(per_roll.saturating_sub(printed)).unwrap_or(u32::MAX) }
+        });
+        self.view.show(&self.app, &self.session, now, &self.config, tasks.as_ref());
     }
 }

@@ -89,6 +89,12 @@ pub trait Portal: Send + Sync {
     /// [`PortalError::NotFound`] for an unknown tracking number; transport errors if the portal
     /// cannot be asked; [`PortalError::Crypto`] if its event log does not verify.
     fn status(&self, tracking_number: &str) -> Result<RequestStatus, PortalError>;
+
+    /// How the terminal's own store-and-forward queue stands, for the staff's
+    /// health page; `None` for a portal without one. Reads only local state.
+    fn queue_health(&self) -> Option<QueueHealth> {
+        None
+    }
 }
 
 /// A shared portal is a portal: the kiosk can hold an `Arc<dyn Portal>` and pass it on.
@@ -104,6 +110,10 @@ impl<P: Portal + ?Sized> Portal for std::sync::Arc<P> {
     fn status(&self, tracking_number: &str) -> Result<RequestStatus, PortalError> {
         (**self).status(tracking_number)
     }
+
+    fn queue_health(&self) -> Option<QueueHealth> {
+        (**self).queue_health()
+    }
 }
 
 /// A boxed portal is a portal.
@@ -118,5 +128,9 @@ impl<P: Portal + ?Sized> Portal for Box<P> {
 
     fn status(&self, tracking_number: &str) -> Result<RequestStatus, PortalError> {
         (**self).status(tracking_number)
+    }
+
+    fn queue_health(&self) -> Option<QueueHealth> {
+        (**self).queue_health()
     }
 }

@@ -72,6 +72,8 @@ pub struct TerminalSettings {
     status_url: String,
     /// Paper width of the receipt printer in millimetres (80 or 58).
     pub paper_width_mm: u32,
+    /// About how many receipts one paper roll holds.
+    pub receipts_per_roll: u32,
     timeouts: TimeoutSeconds,
 }
 
@@ -85,6 +87,12 @@ impl TerminalSettings {
             take_card_ms: t.take_card_seconds * 1000,
             notice_ms: t.notice_seconds * 1000,
         }
+    }
+
+    /// The status page without a request: what the URL of every request
+    /// starts with.
+    pub fn status_url_base(&self) -> &str {
+        &self.status_url
     }
 
     /// The status URL of a request, as its receipt's QR code carries it.
@@ -120,6 +128,14 @@ pub enum ReceiptLabel {
     Terminal,
     /// The line at the bottom.
     Footer,
+    /// "Assistance", when staff helped.
+    Assisted,
+    /// Staff helped and saw masked screens only.
+    AssistedMasked,
+    /// Staff helped and the citizen showed them these fields.
+    AssistedShown,
+    /// The heading of the staff's test print.
+    TestPrint,
 }
 
 /// `[receipt]` in `texts.toml`: every label, each required.
@@ -138,6 +154,10 @@ struct ReceiptLabels {
     card_data: Localized,
     terminal: Localized,
     footer: Localized,
+    assisted: Localized,
+    assisted_masked: Localized,
+    assisted_shown: Localized,
+    test_print: Localized,
 }
 
 /// `texts.toml`: texts that are put together in code.
@@ -176,6 +196,10 @@ impl Texts {
             ReceiptLabel::CardData => &r.card_data,
             ReceiptLabel::Terminal => &r.terminal,
             ReceiptLabel::Footer => &r.footer,
+            ReceiptLabel::Assisted => &r.assisted,
+            ReceiptLabel::AssistedMasked => &r.assisted_masked,
+            ReceiptLabel::AssistedShown => &r.assisted_shown,
+            ReceiptLabel::TestPrint => &r.test_print,
         };
         text.get(lang)
     }

@@ -2,6 +2,7 @@
 //! The work the session needs done outside itself. The kiosk carries out
 //! each effect and answers with the matching [`Event`](crate::Event).
 
+use crate::assist::AuditEntry;
 use crate::catalogue::Booking;
 use crate::machine::WipeReason;
 use crate::receipt::ReceiptView;
@@ -58,6 +59,20 @@ pub enum Effect {
     CheckStatus(TrackingNumber),
     /// The session ended and its data is gone: clear everything shown.
     Wiped(WipeReason),
+    /// Write this line to the staff audit in the journal.
+    Audit(AuditEntry),
+    /// The paper roll was refilled: start the paper estimate afresh.
+    PaperRefilled,
+    /// Print a test receipt. Answer: [`Event::TestPrinted`](crate::Event::TestPrinted).
+    TestPrint,
+}
+
+impl Effect {
+    /// Whether an [`Event`](crate::Event) answers this effect (see
+    /// [`Event::is_answer`](crate::Event::is_answer)).
+    pub fn is_answered(&self) -> bool {
+        !matches!(self, Effect::Wiped(_) | Effect::Audit(_) | Effect::PaperRefilled)
+    }
 }
 
 /// A request ready for the portal. Holds personal data: zeroized on drop.

@@ -2,6 +2,7 @@
 //! What happens to the session: the citizen's taps, the card reader, and
 //! the answers to the work the session asked for.
 
+use crate::assist::StaffAction;
 use crate::journey::PinTask;
 use crate::receipt::Delivered;
 use crate::text::Lang;
@@ -90,12 +91,39 @@ pub enum Event {
     ChoosePinTask(PinTask),
     /// The card finished changing or unblocking the PIN.
     PinChanged(Result<(), CardError>),
+    /// "Get help" (again: the call is cancelled).
+    CallHelp,
+    /// The hidden staff gesture: opens the staff code pad.
+    StaffGesture,
+    /// A digit on the staff code pad.
+    StaffCodeDigit(char),
+    /// Delete on the staff code pad.
+    StaffCodeErase,
+    /// Closes the staff code pad.
+    StaffCodeCancel,
+    /// OK on the staff code pad, at this wall-clock time (seconds since
+    /// 1970): the code is a time-based one-time password.
+    StaffCodeConfirm {
+        /// Seconds since 1970.
+        unix_time: u64,
+    },
+    /// The citizen's answer to a staff member who wants to help.
+    AssistConsent(bool),
+    /// The citizen ends the assistance.
+    CitizenEndsAssist,
+    /// The citizen shows the helper the field with this id (a card item key
+    /// or one of the service's field ids).
+    Unmask(String),
+    /// A staff member's action.
+    Staff(StaffAction),
+    /// The printer finished the staff's test print.
+    TestPrinted(Result<(), Fault>),
 }
 
 impl Event {
     /// Whether this event is the answer to an [`Effect`](crate::Effect)
-    /// (every effect but [`Effect::Wiped`](crate::Effect::Wiped) is answered
-    /// by exactly one such event).
+    /// (every effect that [`is_answered`](crate::Effect::is_answered) is
+    /// answered by exactly one such event).
     pub fn is_answer(&self) -> bool {
         matches!(
             self,
@@ -105,6 +133,26 @@ impl Event {
                 | Event::Printed(_)
                 | Event::StatusLoaded(_)
                 | Event::PinChanged(_)
+                | Event::TestPrinted(_)
+        )
+    }
+
+    /// Whether this event is about help from staff: the help call, the
+    /// staff code, the consent, assist mode and the staff's tasks.
+    pub fn is_help(&self) -> bool {
+        matches!(
+            self,
+            Event::CallHelp
+                | Event::StaffGesture
+                | Event::StaffCodeDigit(_)
+                | Event::StaffCodeErase
+                | Event::StaffCodeCancel
+                | Event::StaffCodeConfirm { .. }
+                | Event::AssistConsent(_)
+                | Event::CitizenEndsAssist
+                | Event::Unmask(_)
+                | Event::Staff(_)
+                | Event::TestPrinted(_)
         )
     }
 

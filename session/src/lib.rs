@@ -36,6 +36,7 @@
 //! timed out, card pulled).
 
 mod accessibility;
+pub mod assist;
 mod card_error;
 mod catalogue;
 mod config;
@@ -50,11 +51,13 @@ mod payload;
 mod pin;
 mod receipt;
 mod slot;
+pub mod staff_code;
 mod text;
 mod tracking;
 mod transparency;
 
 pub use accessibility::Accessibility;
+pub use assist::{Help, Staff, StaffAction};
 pub use card_error::CardError;
 pub use catalogue::{
     Authority, Booking, Catalogue, CatalogueError, ChoiceOption, FieldKind, FieldSpec, ServiceKind, ServiceSpec,
@@ -73,6 +76,7 @@ pub use machine::{Notice, Session, Timeouts, WipeReason};
 pub use pin::Pin;
 pub use receipt::{Delivered, ReceiptView};
 pub use slot::{Slot, SlotKind};
+pub use staff_code::{Seed, StaffLevel, StaffSeeds};
 pub use text::{Lang, Localized, format_cents};
 pub use tracking::{TrackingInput, TrackingNumber};
 pub use transparency::TransparencyEntry;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The session machine: the one place that dispatches events to the journey,
-//! keeps the idle timing with its countdown warning, decides what a pulled
-//! card means, and wipes.
+//! The session machine: the one place that dispatches events to the journey
+//! and to the help around it ([`crate::assist`]), keeps the idle timing with
+//! its countdown warning, decides what a pulled card means, and wipes.
 //!
 //! The kiosk calls [`Session::handle`] for each event and [`Session::tick`]
 //! regularly, passing its clock's time; it never changes the state any other
@@ -10,8 +10,10 @@
 //! [`Journey::Welcome`]: dropping the journey zeroizes everything it held.
 
 use crate::accessibility::Accessibility;
+use crate::assist::{Help, HelpOutcome, OutOfServiceReason};
 use crate::catalogue::{Catalogue, ServiceKind};
 use crate::journey::{CardUse, Context, Exit, Journey, Next, PinService, Request, Screen, StatusCheck};
+use crate::staff_code::{StaffGate, StaffSeeds};
 use crate::text::Lang;
 use crate::{Effect, Event, Millis};
 use rand::SeedableRng;
@@ -70,6 +72,9 @@ pub struct Session {
     warning_since: Option<Millis>,
     screen_since: Millis,
     notice: Option<(Notice, Millis)>,
+    help: Help,
+    gate: StaffGate,
+    out_of_service: Option<OutOfServiceReason>,
 }
 
 impl Session {
@@ -87,7 +92,17 @@ impl Session {
             warning_since: None,
             screen_since: Millis(0),
             notice: None,
+            help: Help::default(),
+            gate: StaffGate::new(None),
+            out_of_service: None,
         }
+    }
+
+    /// The staff code seeds staff unlock assist mode and the staff page
+    /// with (without them, no staff code is accepted).
+    pub fn with_staff_seeds(mut self, seeds: Option<StaffSeeds>) -> Self {
+        self.gate = StaffGate::new(seeds);
+        self
     }
 
     /// Handles one event at time `now` and returns the work to be done.
@@ -116,9 +131,11 @@ impl Session {
         match &self.journey {
             Journey::Welcome => {
                 // Settings a citizen chose and walked away from are not the
-                // next citizen's.
+                // next citizen's, and a staff member who walked away is
+                // logged out.
                 if now.since(self.last_touch) >= self.timeouts.idle_ms {
                     self.accessibility = Accessibility::default();
+                    self.help = Help::default();
                 }
                 Vec::new()
             }
@@ -140,6 +157,48 @@ impl Session {
     }
 
     fn dispatch(&mut self, now: Millis, event: Event) -> Vec<Effect> {
+        if !event.is_help() {
+            return self.citizen(now, event);
+        }
+        let citizen_present = !matches!(self.journey, Journey::Welcome);
+        match self.help.handle(event, &mut self.gate, now, citizen_present) {
+            HelpOutcome::Done(effects) => effects,
+            HelpOutcome::OnBehalf(event, mut effects) => {
+                effects.extend(self.citizen(now, *event));
+                effects
+            }
+            HelpOutcome::Forward(mut effects) => {
+                // Continuing commits nothing on the form and the booking:
+                // both check what the citizen entered.
+                let forward = match self.screen() {
+                    Screen::Form => Some(Event::FormDone),
+                    Screen::Booking => Some(Event::BookingDone),
+                    _ => None,
+                };
+                if let Some(event) = forward {
+                    effects.extend(self.citizen(now, event));
+                }
+                effects
+            }
+            HelpOutcome::ExtendTime(effects) => {
+                // One more idle period before the warning comes.
+                self.last_touch = Millis(now.0.saturating_add(self.timeouts.idle_ms));
+                self.warning_since = None;
+                effects
+            }
+            HelpOutcome::EndSession(mut effects) => {
+                effects.extend(self.wipe(now, WipeReason::Cancelled));
+                effects
+            }
+            HelpOutcome::Service(reason, effects) => {
+                self.out_of_service = reason;
+                effects
+            }
+        }
+    }
+
+    /// The citizen's own events (and those staff did on their behalf).
+    fn citizen(&mut self, now: Millis, event: Event) -> Vec<Effect> {
         match event {
             Event::SetLanguage(lang) => {
                 self.accessibility.lang = lang;
@@ -166,10 +225,15 @@ impl Session {
             Event::Cancel if !matches!(self.journey, Journey::Welcome) => return self.wipe(now, WipeReason::Cancelled),
             _ => {}
         }
-        let mut ctx =
-            Context { now, lang: &self.accessibility.lang, card_present: self.card_present, rng: &mut self.rng };
+        let mut ctx = Context {
+            now,
+            lang: &self.accessibility.lang,
+            card_present: self.card_present,
+            rng: &mut self.rng,
+            assisted: self.help.assisted.as_ref(),
+        };
         let next = match (std::mem::take(&mut self.journey), event) {
-            (Journey::Welcome, Event::Start) => {
+            (Journey::Welcome, Event::Start) if self.out_of_service.is_none() => {
                 self.notice = None;
                 Next::Stay(Journey::Catalogue, Vec::new())
             }
@@ -229,6 +293,7 @@ impl Session {
     fn wipe(&mut self, now: Millis, reason: WipeReason) -> Vec<Effect> {
         self.journey = Journey::Welcome;
         self.accessibility = Accessibility::default();
+        self.help = Help::default();
         self.screen_since = now;
         self.last_touch = now;
         self.warning_since = None;
@@ -271,6 +336,16 @@ impl Session {
     /// Seconds left before the idle wipe, while the warning is shown.
     pub fn warning_seconds_left(&self, now: Millis) -> Option<u64> {
         self.warning_since.map(|since| self.timeouts.warning_ms.saturating_sub(now.since(since)).div_ceil(1000))
+    }
+
+    /// The help call and the staff member, if any.
+    pub fn help(&self) -> &Help {
+        &self.help
+    }
+
+    /// Why staff took the terminal out of service, if they did.
+    pub fn out_of_service(&self) -> Option<OutOfServiceReason> {
+        self.out_of_service
     }
 
     /// The notice for the welcome screen about how the last session ended.

@@ -3,6 +3,7 @@
 
 use crate::text::Localized;
 use crate::{CardItem, Millis, Slot, TrackingNumber};
+use std::collections::BTreeSet;
 
 /// Everything the receipt shows, free of personal data: a receipt left on
 /// the counter must not expose anyone. Texts stay in every language; the
@@ -10,6 +11,8 @@ use crate::{CardItem, Millis, Slot, TrackingNumber};
 /// prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptView {
+    /// The service's catalogue id.
+    pub service_id: String,
     /// The service's name.
     pub service: Localized,
     /// The tracking number.
@@ -26,6 +29,9 @@ pub struct ReceiptView {
     pub authority: Localized,
     /// The card items that went there.
     pub items_sent: Vec<CardItem>,
+    /// Whether staff helped, and which fields the citizen showed them
+    /// (ids; none: the helper saw masked screens only).
+    pub assisted: Option<BTreeSet<String>>,
 }
 
 /// How the portal took a request.

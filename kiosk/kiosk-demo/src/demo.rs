@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use kiosk::devices::Devices;
 use kiosk::view::receipt::paper_width;
 use kiosk::{App, DemoCard, Terminal};
-use session::{Config, Pin};
+use session::{Config, Pin, StaffSeeds};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -54,6 +54,10 @@ pub struct DemoArgs {
     /// the wipe test's proof that its scan finds personal data when present).
     #[arg(long, hide = true)]
     stop_in_session: bool,
+    /// A staff member joins the walk-through's request, and the citizen
+    /// shows them a field (for the wipe test of an assisted session).
+    #[arg(long, hide = true)]
+    assisted: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,6 +74,13 @@ pub enum PortalChoice {
 /// before a card is inserted or after it is removed.
 pub fn default_card_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo-card.toml")
+}
+
+/// Demo mode's staff codes (`config/staff-codes.toml`).
+pub fn staff_seeds() -> Result<StaffSeeds> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/staff-codes.toml");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    StaffSeeds::from_toml(&text).with_context(|| format!("{} is not valid", path.display()))
 }
 
 /// The simulated card's slot and the card file that goes into it: what the
@@ -156,8 +167,11 @@ pub fn run(args: DemoArgs) -> Result<()> {
             if let Some(dir) = &screenshots {
                 std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             }
-            let outcome = Walkthrough::new(Rc::clone(&terminal), card, screen, screenshots.clone(), Some(printer_dir))
-                .run(args.stop_in_session)?;
+            let mut walk = Walkthrough::new(Rc::clone(&terminal), card, screen, screenshots.clone(), Some(printer_dir));
+            if args.assisted {
+                walk = walk.with_staff(staff_seeds()?);
+            }
+            let outcome = walk.run(args.stop_in_session)?;
             if let Some(tracking) = &outcome.tracking {
                 println!("tracking number: {tracking}");
             }
@@ -188,7 +202,8 @@ pub fn terminal(
     let devices = Devices::start(Box::new(reader), portal, printer).context("cannot start the device threads")?;
     let app = App::new().context("cannot create the kiosk UI")?;
     let card = SpecimenCard { slot, file: card_file };
-    Ok((Terminal::new(app, config, devices, Some(Box::new(card.clone()))), card))
+    let terminal = Terminal::new(app, config, devices, Some(staff_seeds()?), Some(Box::new(card.clone())));
+    Ok((terminal, card))
 }
 
 /// Whether a window can be opened here: a desktop session for the `desktop`

@@ -54,6 +54,28 @@ impl Touchscreen {
     }
 }
 
+impl Touchscreen {
+    /// Presses the element labelled `label` at its centre and holds the
+    /// finger there for `hold`, letting the UI's timers run meanwhile (a
+    /// long press).
+    pub fn press_and_hold(&self, app: &impl ComponentHandle, label: &str, hold: Duration) -> Result<()> {
+        let element = find(app, label)?;
+        let (pos, size) = (element.absolute_position(), element.size());
+        let position = LogicalPosition::new(pos.x + size.width / 2.0, pos.y + size.height / 2.0);
+        let window = app.window();
+        window.dispatch_event(WindowEvent::PointerMoved { position });
+        window.dispatch_event(WindowEvent::PointerPressed { position, button: PointerEventButton::Left });
+        let until = std::time::Instant::now() + hold;
+        while std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+            slint::platform::update_timers_and_animations();
+        }
+        window.dispatch_event(WindowEvent::PointerReleased { position, button: PointerEventButton::Left });
+        window.dispatch_event(WindowEvent::PointerExited);
+        Ok(())
+    }
+}
+
 /// The one tappable element labelled `label` on the current screen.
 pub fn find(app: &impl ComponentHandle, label: &str) -> Result<ElementHandle> {
     let mut found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(app, label)
@@ -63,10 +85,12 @@ pub fn find(app: &impl ComponentHandle, label: &str) -> Result<ElementHandle> {
         0 => bail!("nothing labelled {label:?} on this screen"),
         1 => Ok(found.remove(0)),
         _ => {
-            // Prefer something one can press over a text that says the same.
+            // Prefer something one can press over a text that says the same,
+            // and of those the one drawn last: it lies on top, where a
+            // finger lands (an overlay's key over the screen's own).
             let pressable = found
                 .iter()
-                .position(|e| matches!(e.accessible_role(), Some(AccessibleRole::Button | AccessibleRole::Checkbox)));
+                .rposition(|e| matches!(e.accessible_role(), Some(AccessibleRole::Button | AccessibleRole::Checkbox)));
             Ok(found.remove(pressable.unwrap_or(0)))
         }
     }
@@ -83,6 +107,22 @@ pub fn texts(app: &impl ComponentHandle) -> Vec<String> {
         .filter_map(|e| e.accessible_label())
         .map(|l| l.to_string())
         .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Every text on the current screen that any element carries: labels,
+/// values and descriptions, whether visible or only given to assistive
+/// technology. For assertions that something is shown nowhere.
+#[cfg(test)]
+pub fn all_texts(app: &impl ComponentHandle) -> Vec<String> {
+    i_slint_backend_testing::ElementQuery::from_root(app)
+        .match_descendants()
+        .find_all()
+        .into_iter()
+        .flat_map(|e| [e.accessible_label(), e.accessible_value(), e.accessible_description()])
+        .flatten()
+        .map(|t| t.to_string())
+        .filter(|t| !t.is_empty())
         .collect()
 }
 

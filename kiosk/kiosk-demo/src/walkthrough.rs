@@ -9,12 +9,15 @@ use crate::touch::Touchscreen;
 use anyhow::{Context, Result, bail};
 use kiosk::Terminal;
 use session::journey::{PinService, PrintState};
-use session::{IdentifyStep, Pin, Screen as Step, Session, SlotKind};
+use session::{IdentifyStep, Pin, Screen as Step, Session, SlotKind, StaffSeeds};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How long staff hold the town's name to open their code pad.
+const STAFF_GESTURE: Duration = Duration::from_millis(3_300);
 
 /// How long the script waits for the terminal before giving up.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -53,6 +56,7 @@ pub struct Walkthrough<C: CardInHand> {
     printer_dir: Option<PathBuf>,
     taps: usize,
     screenshots: Vec<PathBuf>,
+    staff: Option<StaffSeeds>,
 }
 
 impl<C: CardInHand> Walkthrough<C> {
@@ -66,7 +70,28 @@ impl<C: CardInHand> Walkthrough<C> {
         dir: Option<PathBuf>,
         printer_dir: Option<PathBuf>,
     ) -> Self {
-        Walkthrough { terminal, card, screen, dir, printer_dir, taps: 0, screenshots: Vec::new() }
+        Walkthrough { terminal, card, screen, dir, printer_dir, taps: 0, screenshots: Vec::new(), staff: None }
+    }
+
+    /// With a staff member who joins the request on the form with a code
+    /// from `seeds`; the citizen agrees and shows them their family name.
+    pub fn with_staff(mut self, seeds: StaffSeeds) -> Self {
+        self.staff = Some(seeds);
+        self
+    }
+
+    /// The staff member comes: the long press on the town's name, the code
+    /// from their app, the citizen's consent, and one field shown.
+    fn staff_helps(&mut self, seeds: &StaffSeeds) -> Result<()> {
+        self.hold("Stadt Musterstadt", STAFF_GESTURE)?;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).context("the clock is before 1970")?.as_secs();
+        for digit in seeds.staff.code_at(now).chars() {
+            self.tap(&digit.to_string())?;
+        }
+        self.tap("Bestätigen")?;
+        self.tap("Ja, bitte helfen Sie mir")?;
+        self.tap("Familienname der Helferin zeigen")?;
+        self.shot("form-assisted")
     }
 
     /// The UI.
@@ -78,6 +103,14 @@ impl<C: CardInHand> Walkthrough<C> {
     #[cfg(test)]
     pub(crate) fn terminal(&self) -> std::cell::Ref<'_, Terminal> {
         self.terminal.borrow()
+    }
+
+    /// A long press on the element labelled `label`.
+    pub(crate) fn hold(&mut self, label: &str, hold: Duration) -> Result<()> {
+        let app = self.app();
+        self.screen.press_and_hold(&app, label, hold)?;
+        self.taps += 1;
+        self.settle()
     }
 
     pub(crate) fn tap(&mut self, label: &str) -> Result<()> {
@@ -222,6 +255,9 @@ impl<C: CardInHand> Walkthrough<C> {
         self.tap("Menge in Kubikmetern (1 bis 8)")?;
         self.tap("3")?;
         self.shot("form-filled")?;
+        if let Some(seeds) = self.staff.clone() {
+            self.staff_helps(&seeds)?;
+        }
         if stop_in_session {
             return Ok(None);
         }

@@ -10,6 +10,7 @@
 //! ended session stays in the UI's models and strings, whether or not a frame
 //! is drawn after the wipe.
 
+pub mod assist;
 mod identify;
 mod pin_service;
 pub mod receipt;
@@ -60,8 +61,16 @@ impl View {
         self.shown_at.as_ref() != Some(&time_visible(session, now))
     }
 
-    /// Writes everything the session shows now.
-    pub fn show(&mut self, app: &App, session: &Session, now: Millis, config: &Config) {
+    /// Writes everything the session shows now; `tasks` is the staff page's
+    /// view of the devices, while it is open.
+    pub fn show(
+        &mut self,
+        app: &App,
+        session: &Session,
+        now: Millis,
+        config: &Config,
+        tasks: Option<&assist::StaffView<'_>>,
+    ) {
         let api = app.global::<Api>();
         let settings = session.accessibility();
         let lang = &settings.lang;
@@ -100,7 +109,7 @@ impl View {
             Journey::StatusCheck(check) => (None, None, Some(check)),
             Journey::Welcome | Journey::Catalogue | Journey::TakeCard => (None, None, None),
         };
-        request::show(&api, request, lang, config, &self.clock);
+        request::show(&api, request, lang, config, &self.clock, &|id| assist::masked(session, id));
         receipt::show(&api, request.and_then(session::Request::receipt), lang, config, &self.clock, &mut self.images);
         let identification = journey.identification();
         let pad = match pin_service.and_then(pin_service::new_pin_pad) {
@@ -110,12 +119,18 @@ impl View {
         identify::show(&api, identification, pad);
         pin_service::show(&api, pin_service);
         status_check::show(&api, status_check, session);
+        assist::show(&api, session, tasks);
         self.shown_at = Some(time_visible(session, now));
     }
 
     /// The paper receipt for a receipt view, in `lang`.
     pub fn paper(&self, receipt: &ReceiptView, lang: &Lang, config: &Config) -> printer::Receipt {
         receipt::paper(receipt, lang, config, &self.clock)
+    }
+
+    /// The staff's test receipt, in `lang`.
+    pub fn test_paper(&self, lang: &Lang, config: &Config, now: Millis) -> printer::Receipt {
+        receipt::test_paper(lang, config, &self.clock, now)
     }
 
     fn select_language(&mut self, lang: &Lang) {

@@ -7,7 +7,7 @@
 use super::{WallClock, text};
 use crate::{Api, PrintStateId};
 use session::journey::{PrintState, Receipt};
-use session::{Config, Delivered, Lang, ReceiptLabel, ReceiptView, TerminalSettings, format_cents};
+use session::{CardItem, Config, Delivered, Lang, Millis, ReceiptLabel, ReceiptView, TerminalSettings, format_cents};
 use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
 
 /// Images drawn for the receipt shown, kept so that each is drawn once.
@@ -36,6 +36,9 @@ pub(super) fn paper(view: &ReceiptView, lang: &Lang, config: &Config, clock: &Wa
     if !view.items_sent.is_empty() {
         details.push((label(ReceiptLabel::CardData), config.texts.card_items(&view.items_sent, lang)));
     }
+    if let Some(assisted) = assisted(view, lang, config) {
+        details.push((label(ReceiptLabel::Assisted), assisted));
+    }
     details.push((label(ReceiptLabel::Terminal), config.terminal.terminal_id.clone()));
     printer::Receipt {
         municipality: config.terminal.municipality.clone(),
@@ -47,6 +50,43 @@ pub(super) fn paper(view: &ReceiptView, lang: &Lang, config: &Config, clock: &Wa
         status_url: config.terminal.status_url_for(&view.tracking),
         details,
         footer: Some(label(ReceiptLabel::Footer)),
+    }
+}
+
+/// The transparency note when staff helped: that they saw masked screens
+/// only, or which fields the citizen showed them.
+fn assisted(view: &ReceiptView, lang: &Lang, config: &Config) -> Option<String> {
+    let shown = view.assisted.as_ref()?;
+    if shown.is_empty() {
+        return Some(config.texts.receipt(ReceiptLabel::AssistedMasked, lang).to_owned());
+    }
+    let names: Vec<&str> = shown
+        .iter()
+        .map(|id| match CardItem::from_key(id) {
+            Some(item) => config.texts.card_item(item, lang),
+            None => config
+                .catalogue
+                .service(&view.service_id)
+                .and_then(|service| service.fields.iter().find(|field| field.id == *id))
+                .map_or(id.as_str(), |field| field.label.get(lang)),
+        })
+        .collect();
+    Some(format!("{}{}", config.texts.receipt(ReceiptLabel::AssistedShown, lang), names.join(", ")))
+}
+
+/// The staff's test receipt: the terminal's own data, no citizen's.
+pub(super) fn test_paper(lang: &Lang, config: &Config, clock: &WallClock, now: Millis) -> printer::Receipt {
+    let label = |l: ReceiptLabel| config.texts.receipt(l, lang).to_owned();
+    printer::Receipt {
+        municipality: config.terminal.municipality.clone(),
+        title: label(ReceiptLabel::TestPrint),
+        service: label(ReceiptLabel::TestPrint),
+        issued_at: clock.date_and_time_of(now),
+        tracking_label: label(ReceiptLabel::Terminal),
+        tracking_number: config.terminal.terminal_id.clone(),
+        status_url: config.terminal.status_url_base().to_owned(),
+        details: vec![(label(ReceiptLabel::Terminal), config.terminal.terminal_id.clone())],
+        footer: None,
     }
 }
 
@@ -68,6 +108,7 @@ pub(super) fn show(
         api.set_tracking(text(""));
         api.set_delivered_sent(false);
         api.set_receipt_slot(text(""));
+        api.set_receipt_assisted(text(""));
         api.set_print_state(PrintStateId::Printing);
         return;
     };
@@ -75,6 +116,7 @@ pub(super) fn show(
     api.set_tracking(text(view.tracking.to_string()));
     api.set_delivered_sent(view.delivered == Delivered::Sent);
     api.set_receipt_slot(text(view.slot.as_ref().map(|s| s.describe(lang)).unwrap_or_default()));
+    api.set_receipt_assisted(text(assisted(view, lang, config).unwrap_or_default()));
     let print_state = receipt.print_state();
     api.set_print_state(match print_state {
         PrintState::Printing => PrintStateId::Printing,

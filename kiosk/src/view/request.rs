@@ -3,6 +3,7 @@
 //! with the transparency log, and the fee. The receipt's images are in
 //! [`super::receipt`].
 
+use super::assist::MASK;
 use super::{WallClock, int, model, text};
 use crate::{Api, FieldKindId, FieldProblem, FormRow, LogRow, ServiceDetail, SlotRow, SlotsState, SummaryRow};
 use session::journey::RequestStep;
@@ -10,16 +11,25 @@ use session::{
     CardItem, Config, FieldError, FieldKind, FormField, Lang, ReceiptLabel, Request, ServiceSpec, SlotKind,
     TransparencyEntry, format_cents,
 };
+use slint::SharedString;
 
-/// Writes the request shown, or clears it.
-pub(super) fn show(api: &Api<'_>, request: Option<&Request>, lang: &Lang, config: &Config, clock: &WallClock) {
+/// Writes the request shown, or clears it. `masked` says which values a
+/// helper must not see (by card item key or field id).
+pub(super) fn show(
+    api: &Api<'_>,
+    request: Option<&Request>,
+    lang: &Lang,
+    config: &Config,
+    clock: &WallClock,
+    masked: &dyn Fn(&str) -> bool,
+) {
     let service = request.map(Request::service);
     api.set_service(service.map_or_else(ServiceDetail::default, |s| detail(s, lang, config)));
     let step = request.map(Request::step);
     let rows = request.and_then(|request| applicant_rows(request, lang));
-    show_form(api, rows.as_ref().map(|(rows, focus)| (rows.as_slice(), *focus)), service, lang, config);
+    show_form(api, rows.as_ref().map(|(rows, focus)| (rows.as_slice(), *focus)), service, lang, config, masked);
     show_booking(api, request, lang);
-    show_review(api, request, rows.as_ref().map(|(rows, _)| rows.as_slice()), lang, config, clock);
+    show_review(api, request, rows.as_ref().map(|(rows, _)| rows.as_slice()), lang, config, clock, masked);
     let fee = match step {
         Some(RequestStep::Receipt(receipt)) => Some(receipt.view().fee_cents),
         Some(_) => request.map(Request::fee_cents),
@@ -55,12 +65,18 @@ fn row_label<'a>(row: &'a FormField, lang: &Lang, config: &'a Config) -> &'a str
     }
 }
 
+/// A row's value as the screen may show it: `•••` for a masked one.
+fn shown(row: &FormField, masked: &dyn Fn(&str) -> bool) -> (SharedString, bool) {
+    if masked(&row.id) { (text(MASK), true) } else { (text(row.value.as_str()), false) }
+}
+
 fn show_form(
     api: &Api<'_>,
     rows: Option<(&[FormField], usize)>,
     service: Option<&ServiceSpec>,
     lang: &Lang,
     config: &Config,
+    masked: &dyn Fn(&str) -> bool,
 ) {
     let (rows, focus) = rows.unwrap_or((&[], 0));
     let mut own = 0usize;
@@ -96,11 +112,17 @@ fn show_form(
             };
             let spec = field.and_then(|i| service?.fields.get(i));
             let options = spec.map(|s| s.options.iter().map(|o| text(o.label.get(lang))).collect()).unwrap_or_default();
-            let chosen = spec.and_then(|s| s.options.iter().position(|o| o.label.get(lang) == row.value.as_str()));
+            let (value, is_masked) = shown(row, masked);
+            // A masked choice shows no option as chosen.
+            let chosen = spec
+                .filter(|_| !is_masked)
+                .and_then(|s| s.options.iter().position(|o| o.label.get(lang) == row.value.as_str()));
             FormRow {
+                id: text(&row.id),
                 label: text(row_label(row, lang, config)),
                 hint: text(&row.hint),
-                value: text(row.value.as_str()),
+                value,
+                masked: is_masked,
                 kind,
                 field: field.map_or(-1, int),
                 focused: field == Some(focus),
@@ -150,6 +172,7 @@ fn show_review(
     lang: &Lang,
     config: &Config,
     clock: &WallClock,
+    masked: &dyn Fn(&str) -> bool,
 ) {
     let review = match request.map(Request::step) {
         Some(RequestStep::Review(review)) => Some(review),
@@ -157,24 +180,26 @@ fn show_review(
     };
     let mut summary: Vec<SummaryRow> = Vec::new();
     if let (Some(request), Some(review)) = (request, review) {
-        summary.push(SummaryRow {
-            label: text(config.texts.receipt(ReceiptLabel::Service, lang)),
-            value: text(request.service().name.get(lang)),
+        let plain = |label: ReceiptLabel, value: &str| SummaryRow {
+            id: text(""),
+            label: text(config.texts.receipt(label, lang)),
+            value: text(value),
+            masked: false,
             from_card: false,
-        });
+        };
+        summary.push(plain(ReceiptLabel::Service, request.service().name.get(lang)));
         for row in rows.unwrap_or_default() {
+            let (value, masked) = shown(row, masked);
             summary.push(SummaryRow {
+                id: text(&row.id),
                 label: text(row_label(row, lang, config)),
-                value: text(row.value.as_str()),
+                value,
+                masked,
                 from_card: row.from_card,
             });
         }
         if let Some(slot) = review.slot() {
-            summary.push(SummaryRow {
-                label: text(config.texts.receipt(ReceiptLabel::Date, lang)),
-                value: text(slot.describe(lang)),
-                from_card: false,
-            });
+            summary.push(plain(ReceiptLabel::Date, &slot.describe(lang)));
         }
     }
     api.set_summary(model(summary));

@@ -251,6 +251,16 @@ impl Portal for FitConnectPortal {
         }
     }
 
+    fn queue_health(&self) -> Option<QueueHealth> {
+        match self.health() {
+            Ok(health) => Some(health),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the queue's health");
+                None
+            }
+        }
+    }
+
     fn status(&self, tracking_number: &str) -> Result<RequestStatus, PortalError> {
         let local = self.queue().get(tracking_number)?;
         let (service_id, submission_id, case_id, processing, step) = match local {

@@ -28,6 +28,7 @@ pub use status_check::StatusCheck;
 use crate::text::Lang;
 use crate::{Effect, Millis};
 use rand::rngs::StdRng;
+use std::collections::BTreeSet;
 
 /// One citizen's visit.
 // There is one journey per session, moved from state to state, never kept
@@ -103,6 +104,8 @@ pub(crate) struct Context<'a> {
     pub card_present: bool,
     /// The tracking-number generator.
     pub rng: &'a mut StdRng,
+    /// Once staff helped: the fields the citizen showed them.
+    pub assisted: Option<&'a BTreeSet<String>>,
 }
 
 /// A journey's answer to an event.

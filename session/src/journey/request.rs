@@ -29,6 +29,8 @@ pub struct Request {
 }
 
 /// Where the request stands.
+// One step per request, moved from step to step: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum RequestStep {
     /// What the service needs, costs, reads from the card and where it goes.
@@ -440,6 +442,7 @@ impl Request {
         });
         review.failure = None;
         let receipt = ReceiptView {
+            service_id: service.id.clone(),
             service: service.name.clone(),
             tracking: tracking.clone(),
             issued_at: ctx.now,
@@ -448,6 +451,7 @@ impl Request {
             slot,
             authority: authority.name.clone(),
             items_sent: service.card_data.clone(),
+            assisted: ctx.assisted.cloned(),
         };
         let draft = SubmissionDraft {
             tracking,

@@ -7,7 +7,7 @@
 
 use session::{
     Address, CardData, CardDate, Config, Effect, Event, FormField, IdentifyStep, Identity, Millis, PinService, Request,
-    Screen, Session, Slot, SlotKind, StatusCheck, Timeouts,
+    Screen, Seed, Session, Slot, SlotKind, StaffSeeds, StatusCheck, Timeouts,
 };
 
 pub const TIMEOUTS: Timeouts =
@@ -22,6 +22,15 @@ impl Harness {
     pub fn new() -> Self {
         let catalogue = Config::defaults().expect("the default configuration loads").catalogue;
         Harness { session: Session::new(catalogue, TIMEOUTS, [7; 32]), now: 0 }
+    }
+
+    /// A terminal whose staff codes come from [`staff_seed`] and
+    /// [`maintainer_seed`].
+    pub fn with_staff() -> Self {
+        let mut h = Harness::new();
+        let seeds = StaffSeeds { staff: staff_seed(), maintainer: maintainer_seed() };
+        h.session = h.session.with_staff_seeds(Some(seeds));
+        h
     }
 
     pub fn at(&mut self, ms: u64) -> &mut Self {
@@ -117,6 +126,16 @@ impl Harness {
         self.send(Event::BookingDone);
         assert_eq!(self.screen(), Screen::Review);
     }
+}
+
+/// The staff level's seed.
+pub fn staff_seed() -> Seed {
+    Seed::from_bytes(b"staff-seed-of-musterstadt".to_vec()).unwrap()
+}
+
+/// The maintainer level's seed.
+pub fn maintainer_seed() -> Seed {
+    Seed::from_bytes(b"maintainer-seed-of-musterstadt".to_vec()).unwrap()
 }
 
 /// The specimen identity of the German ID card, as a reader returns it.

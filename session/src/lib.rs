@@ -18,7 +18,9 @@
 //! share. The machine ([`Session`]) keeps only what spans journeys: the
 //! dispatch, the idle timing, the card-removed policy and the wipe. The
 //! citizen's [`Accessibility`] settings (language, large text, contrast) are
-//! session state too, reset by the wipe.
+//! session state too, reset by the wipe, and so is the [`Help`] from staff
+//! ([`assist`]): the help call, the staff member unlocked with a staff code
+//! ([`staff_code`]), the citizen's consent and what assist mode masks.
 //!
 //! Everything a service needs (texts, card data, fields, fee, booking and
 //! destination authority) comes from the [`Catalogue`], which is data; the

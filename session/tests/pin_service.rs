@@ -4,22 +4,8 @@
 mod common;
 
 use common::Harness;
-use session::journey::PinService;
-use session::{CardError, Effect, Event, IdentifyStep, Millis, PinTask, Screen, WipeReason};
-
-/// What a test asserts about the PIN service: its step, without the digits.
-#[derive(Debug, PartialEq, Eq)]
-enum Step {
-    ChooseTask,
-    InsertCard,
-    EnterCan(Option<CardError>),
-    EnterCurrent(Option<CardError>),
-    EnterNew { mismatch: bool },
-    RepeatNew,
-    Working,
-    Done,
-    Failed(CardError),
-}
+use session::journey::{PinService, PinStage as Step};
+use session::{CardError, Effect, Event, Millis, PinTask, Screen, WipeReason};
 
 impl Harness {
     /// Welcome → catalogue → PIN service, card inserted, task chosen.
@@ -34,19 +20,7 @@ impl Harness {
     }
 
     fn pin_step(&self) -> Step {
-        match self.pin_service().expect("in the PIN service") {
-            PinService::ChooseTask => Step::ChooseTask,
-            PinService::NewPin { mismatch, .. } => Step::EnterNew { mismatch: *mismatch },
-            PinService::RepeatPin { .. } => Step::RepeatNew,
-            PinService::Done { .. } => Step::Done,
-            PinService::Open { identification, .. } => match identification.step() {
-                IdentifyStep::InsertCard => Step::InsertCard,
-                IdentifyStep::EnterCan { error, .. } => Step::EnterCan(error.clone()),
-                IdentifyStep::EnterSecret { error, .. } => Step::EnterCurrent(error.clone()),
-                IdentifyStep::Confirmed => Step::Working,
-                IdentifyStep::Failed(error) => Step::Failed(error.clone()),
-            },
-        }
+        self.pin_service().expect("in the PIN service").stage()
     }
 
     /// Digits on the pad now, and how many it wants.

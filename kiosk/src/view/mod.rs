@@ -19,7 +19,7 @@ mod status_check;
 
 use crate::{Api, App, NoticeId, ScreenId, ServiceTile, Theme};
 use chrono::{DateTime, Local};
-use session::{Config, Journey, Lang, Millis, Notice, ReceiptView, Screen, Secret, Session, WipeReason};
+use session::{Config, Lang, Millis, Notice, ReceiptView, Screen, Secret, Session, WipeReason};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::time::Duration;
 
@@ -103,12 +103,7 @@ impl View {
         ));
 
         let journey = session.journey();
-        let (request, pin_service, status_check) = match journey {
-            Journey::Request(request) => (Some(request), None, None),
-            Journey::PinService(service) => (None, Some(service), None),
-            Journey::StatusCheck(check) => (None, None, Some(check)),
-            Journey::Welcome | Journey::Catalogue | Journey::TakeCard => (None, None, None),
-        };
+        let (request, pin_service) = (journey.request(), journey.pin_service());
         request::show(&api, request, lang, config, &self.clock, &|id| assist::masked(session, id));
         receipt::show(&api, request.and_then(session::Request::receipt), lang, config, &self.clock, &mut self.images);
         let identification = journey.identification();
@@ -118,7 +113,7 @@ impl View {
         };
         identify::show(&api, identification, pad);
         pin_service::show(&api, pin_service);
-        status_check::show(&api, status_check, session);
+        status_check::show(&api, journey.status_check(), session);
         assist::show(&api, session, tasks);
         self.shown_at = Some(time_visible(session, now));
     }

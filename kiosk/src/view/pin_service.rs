@@ -3,25 +3,24 @@
 
 use crate::{Api, PinStepId, PinTaskId};
 use session::journey::NEW_PIN_LEN;
-use session::{IdentifyStep, PinService, PinTask};
+use session::journey::PinStage;
+use session::{PinService, PinTask};
 
 /// Writes the PIN service shown, or clears it.
 pub(super) fn show(api: &Api<'_>, service: Option<&PinService>) {
-    let step = match service {
-        None | Some(PinService::ChooseTask) => PinStepId::ChooseTask,
-        Some(PinService::NewPin { .. }) => PinStepId::EnterNew,
-        Some(PinService::RepeatPin { .. }) => PinStepId::RepeatNew,
-        Some(PinService::Done { .. }) => PinStepId::Done,
-        Some(PinService::Open { identification, .. }) => match identification.step() {
-            IdentifyStep::InsertCard => PinStepId::InsertCard,
-            IdentifyStep::EnterCan { .. } => PinStepId::EnterCan,
-            IdentifyStep::EnterSecret { .. } => PinStepId::EnterCurrent,
-            IdentifyStep::Confirmed => PinStepId::Working,
-            IdentifyStep::Failed(_) => PinStepId::Failed,
-        },
-    };
-    api.set_pin_step(step);
-    api.set_pin_mismatch(matches!(service, Some(PinService::NewPin { mismatch: true, .. })));
+    let stage = service.map_or(PinStage::ChooseTask, PinService::stage);
+    api.set_pin_step(match stage {
+        PinStage::ChooseTask => PinStepId::ChooseTask,
+        PinStage::InsertCard => PinStepId::InsertCard,
+        PinStage::EnterCan(_) => PinStepId::EnterCan,
+        PinStage::EnterCurrent(_) => PinStepId::EnterCurrent,
+        PinStage::EnterNew { .. } => PinStepId::EnterNew,
+        PinStage::RepeatNew => PinStepId::RepeatNew,
+        PinStage::Working => PinStepId::Working,
+        PinStage::Done => PinStepId::Done,
+        PinStage::Failed(_) => PinStepId::Failed,
+    });
+    api.set_pin_mismatch(stage == PinStage::EnterNew { mismatch: true });
     api.set_pin_task(match service.and_then(PinService::task) {
         Some(PinTask::Change) | None => PinTaskId::Change,
         Some(PinTask::ReplaceTransportPin) => PinTaskId::Transport,

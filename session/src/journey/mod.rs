@@ -21,7 +21,7 @@ mod request;
 mod status_check;
 
 pub use identify::{CAN_LEN, Credentials, Identification, IdentifyStep, Secret};
-pub use pin_service::{NEW_PIN_LEN, PinService, PinTask};
+pub use pin_service::{NEW_PIN_LEN, PinService, PinStage, PinTask};
 pub use request::{Applicant, Calendar, PrintState, Receipt, Request, RequestStep, Review, Sending};
 pub use status_check::StatusCheck;
 

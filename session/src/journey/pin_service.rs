@@ -11,7 +11,7 @@
 //! card ask for the CAN and the current PIN again, and the citizen should not
 //! have to choose the new one twice more.
 
-use super::identify::{Credentials, Identification, Secret};
+use super::identify::{Credentials, Identification, IdentifyStep, Secret};
 use super::{Context, Exit, Next};
 use crate::{CardError, Effect, Event, Pin};
 
@@ -87,7 +87,50 @@ pub enum PinService {
     },
 }
 
+/// The PIN service's step as the citizen sees it, without the digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinStage {
+    /// Change, set or unblock?
+    ChooseTask,
+    /// Waiting for a card.
+    InsertCard,
+    /// The CAN, after this problem if there was one.
+    EnterCan(Option<CardError>),
+    /// The task's secret, after this problem if there was one.
+    EnterCurrent(Option<CardError>),
+    /// The new PIN; whether the last two entries differed.
+    EnterNew {
+        /// The previous two entries differed.
+        mismatch: bool,
+    },
+    /// The new PIN once more.
+    RepeatNew,
+    /// The card is working.
+    Working,
+    /// The task is done.
+    Done,
+    /// The card cannot be used now.
+    Failed(CardError),
+}
+
 impl PinService {
+    /// The step as the citizen sees it.
+    pub fn stage(&self) -> PinStage {
+        match self {
+            PinService::ChooseTask => PinStage::ChooseTask,
+            PinService::NewPin { mismatch, .. } => PinStage::EnterNew { mismatch: *mismatch },
+            PinService::RepeatPin { .. } => PinStage::RepeatNew,
+            PinService::Done { .. } => PinStage::Done,
+            PinService::Open { identification, .. } => match identification.step() {
+                IdentifyStep::InsertCard => PinStage::InsertCard,
+                IdentifyStep::EnterCan { error, .. } => PinStage::EnterCan(error.clone()),
+                IdentifyStep::EnterSecret { error, .. } => PinStage::EnterCurrent(error.clone()),
+                IdentifyStep::Confirmed => PinStage::Working,
+                IdentifyStep::Failed(error) => PinStage::Failed(error.clone()),
+            },
+        }
+    }
+
     /// The task chosen, once there is one.
     pub fn task(&self) -> Option<PinTask> {
         match self {
@@ -143,7 +186,7 @@ impl PinService {
             (PinService::ChooseTask, Event::ChoosePinTask(task)) => stay(PinService::open(task, ctx)),
             (PinService::ChooseTask, Event::Back) => Next::Leave(Exit::Catalogue),
             (PinService::Open { identification, .. }, Event::ChoosePinTask(task))
-                if matches!(identification.step(), super::IdentifyStep::Failed(_)) =>
+                if matches!(identification.step(), IdentifyStep::Failed(_)) =>
             {
                 stay(PinService::open(task, ctx))
             }
@@ -209,7 +252,7 @@ impl PinService {
                 Err(error) => {
                     identification.refused(error, ctx.card_present);
                     // A failure ends this attempt: the new PIN goes too.
-                    let failed = matches!(identification.step(), super::IdentifyStep::Failed(_));
+                    let failed = matches!(identification.step(), IdentifyStep::Failed(_));
                     let new_pin = new_pin.filter(|_| !failed);
                     Next::Stay(PinService::Open { task, identification, new_pin }, Vec::new())
                 }

@@ -28,21 +28,19 @@ fn receive(socket: &UnixDatagram, deadline: Instant) -> Option<String> {
     None
 }
 
-#[test]
-fn an_unenrolled_terminal_reports_ready_out_of_service_and_feeds_the_watchdog() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("etc");
-    let state = dir.path().join("state");
-    std::fs::create_dir_all(&config).unwrap();
+/// `kiosk run` on `config`, as systemd starts it: it must report ready and
+/// feed the watchdog. Returns what it logged until then.
+fn run_until_ready(dir: &std::path::Path, config: &std::path::Path) -> String {
+    let state = dir.join("state");
     std::fs::create_dir_all(&state).unwrap();
-    let socket_path = dir.path().join("notify");
+    let socket_path = dir.join("notify");
     let socket = UnixDatagram::bind(&socket_path).unwrap();
     socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
 
     let mut child = Killed(
         Command::new(env!("CARGO_BIN_EXE_kiosk"))
             .args(["run", "--config"])
-            .arg(&config)
+            .arg(config)
             .env("NOTIFY_SOCKET", &socket_path)
             .env("WATCHDOG_USEC", "1000000")
             .env("STATE_DIRECTORY", &state)
@@ -62,6 +60,32 @@ fn an_unenrolled_terminal_reports_ready_out_of_service_and_feeds_the_watchdog() 
     let _ = child.0.kill();
     let mut log = String::new();
     child.0.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    log
+}
+
+#[test]
+fn an_unenrolled_terminal_reports_ready_out_of_service_and_feeds_the_watchdog() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("etc");
+    std::fs::create_dir_all(&config).unwrap();
+    let log = run_until_ready(dir.path(), &config);
     assert!(log.contains("out of service"), "the journal says why: {log}");
     assert!(log.contains("appliance.toml"), "and names the missing file: {log}");
+}
+
+#[test]
+fn a_fifo_in_the_eid_directory_does_not_keep_the_terminal_from_coming_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("etc");
+    let eid = dir.path().join("eid");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::create_dir_all(eid.join("terminal")).unwrap();
+    let fifo = eid.join("terminal/cvca.cvcert");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/appliance.toml")).unwrap();
+    let appliance = shipped.replace("eid-dir = \"/var/lib/kiosk/device/eid\"", &format!("eid-dir = {eid:?}"));
+    assert_ne!(appliance, shipped);
+    std::fs::write(config.join("appliance.toml"), appliance).unwrap();
+    let log = run_until_ready(dir.path(), &config);
+    assert!(log.contains("out of service") && log.contains("FIFO"), "the journal names the FIFO: {log}");
 }

@@ -17,6 +17,7 @@ use eid::cvc::{Cvc, CvcDate, CvcError, TerminalChain};
 use eid::passive_auth::{PaError, TrustList};
 use eid::terminal_auth::{TaError, TerminalKey};
 use session::CardItem;
+use session::config_file::{ConfigFileError, read_file};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 use thiserror::Error;
@@ -29,10 +30,14 @@ use crate::eid_reader::data_item;
 /// document verifier (or, for tests, to personalise again).
 #[derive(Debug, Error)]
 pub enum EidConfigError {
-    /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
+    /// A file could not be read, or something else than a regular file
+    /// stands where it belongs.
+    #[error(transparent)]
+    File(#[from] ConfigFileError),
+    /// The directory could not be listed.
+    #[error("cannot list {path}: {source}")]
+    Directory {
+        /// The directory.
         path: PathBuf,
         /// Why.
         source: std::io::Error,
@@ -92,8 +97,12 @@ impl std::fmt::Debug for EidConfig {
     }
 }
 
+/// The largest certificate or key file read: CV certificates and X.509 CSCA
+/// certificates are a few kilobytes.
+const FILE_LIMIT: u64 = 64 * 1024;
+
 fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, EidConfigError> {
-    std::fs::read(path).map(Zeroizing::new).map_err(|source| EidConfigError::Read { path: path.into(), source })
+    Ok(read_file(path, FILE_LIMIT)?)
 }
 
 fn certificate(path: &Path) -> Result<Cvc, EidConfigError> {
@@ -142,10 +151,11 @@ impl EidConfig {
 
 /// Every `*.der` file in `dir`, in name order, as the CSCA trust list.
 fn load_trust_list(dir: &Path) -> Result<TrustList, EidConfigError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| EidConfigError::Read { path: dir.into(), source })?;
+    let listing = |source| EidConfigError::Directory { path: dir.into(), source };
+    let entries = std::fs::read_dir(dir).map_err(listing)?;
     let mut paths = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|source| EidConfigError::Read { path: dir.into(), source })?.path();
+        let path = entry.map_err(listing)?.path();
         if path.extension().is_some_and(|e| e == "der") {
             paths.push(path);
         }
@@ -205,6 +215,9 @@ mod tests {
     #[test]
     fn a_missing_directory_is_a_read_error_naming_the_file() {
         let err = EidConfig::load(Path::new("/nonexistent/eid")).unwrap_err();
-        assert!(matches!(&err, EidConfigError::Read { path, .. } if path.ends_with("terminal/cvca.cvcert")), "{err}");
+        assert!(
+            matches!(&err, EidConfigError::File(ConfigFileError::Read { path, .. }) if path.ends_with("terminal/cvca.cvcert")),
+            "{err}"
+        );
     }
 }

@@ -6,6 +6,7 @@
 use card_reader::{EidConfig, EidConfigError};
 use eid_sim_card::personalise::{foreign_terminal_chain, personalise};
 use session::CardItem;
+use session::config_file::ConfigFileError;
 use std::path::Path;
 
 fn personalised() -> tempfile::TempDir {
@@ -61,4 +62,33 @@ fn a_certificate_file_that_is_not_a_cv_certificate_is_named() {
     std::fs::write(dir.path().join("terminal/terminal.cvcert"), [0x7F, 0x21, 0x05, 0x00]).unwrap();
     let err = EidConfig::load(dir.path()).unwrap_err();
     assert!(matches!(&err, EidConfigError::Certificate { path, .. } if path.ends_with("terminal.cvcert")), "{err}");
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::remove_file(path).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+#[test]
+fn a_fifo_in_the_eid_directory_is_refused_at_once_instead_of_hanging_the_start() {
+    for file in ["terminal/dv.cvcert", "terminal/terminal.pkcs8", "trust/csca.der"] {
+        let dir = personalised();
+        let path = dir.path().join(file);
+        mkfifo(&path);
+        let started = std::time::Instant::now();
+        let err = EidConfig::load(dir.path()).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{file}: loading blocked");
+        assert!(
+            matches!(&err, EidConfigError::File(ConfigFileError::NotAFile { path: p, kind: "FIFO" }) if *p == path),
+            "{file}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_file_far_larger_than_a_certificate_is_refused() {
+    let dir = personalised();
+    std::fs::write(dir.path().join("terminal/terminal.cvcert"), vec![0x7f; 1 << 20]).unwrap();
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(matches!(err, EidConfigError::File(ConfigFileError::TooLarge { .. })), "{err}");
 }

@@ -23,7 +23,8 @@ use portal::FitConnectPortal;
 use portal::fitconnect::FitConnectConfig;
 use portal::tls::TlsMaterial;
 use serde::Deserialize;
-use session::{Config, StaffSeeds};
+use session::config_file::read_text;
+use session::{Config, StaffSeeds, is_https_url};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -188,12 +189,48 @@ struct PortalSettings {
     client_key_file: PathBuf,
 }
 
+/// The serial line speeds ESC/POS receipt printers offer.
+const BAUD_RATES: [u32; 5] = [9600, 19_200, 38_400, 57_600, 115_200];
+
 impl Appliance {
-    /// Reads `appliance.toml` from the configuration directory.
+    /// Reads `appliance.toml` from the configuration directory and checks
+    /// every setting.
     pub fn load(config_dir: &Path) -> Result<Appliance> {
         let path = config_dir.join("appliance.toml");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+        let text = read_text(&path)?;
+        let appliance: Appliance = toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
+        appliance.check().with_context(|| format!("{} is not valid", path.display()))?;
+        Ok(appliance)
+    }
+
+    /// Every setting within what the terminal can work with; the error
+    /// names the key and what it may be.
+    fn check(&self) -> Result<()> {
+        anyhow::ensure!(
+            BAUD_RATES.contains(&self.printer.baud),
+            "`printer.baud` is {}, but must be one of {BAUD_RATES:?}",
+            self.printer.baud
+        );
+        for (key, url) in [("portal.api-url", &self.portal.api_url), ("portal.token-url", &self.portal.token_url)] {
+            anyhow::ensure!(is_https_url(url), "`{key}` is {url:?}, but must be an https:// address with a host");
+        }
+        let p = &self.portal;
+        let mut paths = vec![
+            ("reader.eid-dir", &self.reader.eid_dir),
+            ("printer.device", &self.printer.device),
+            ("portal.client-id-file", &p.client_id_file),
+            ("portal.client-secret-file", &p.client_secret_file),
+            ("portal.ca-file", &p.ca_file),
+            ("portal.client-certificate-file", &p.client_certificate_file),
+            ("portal.client-key-file", &p.client_key_file),
+        ];
+        if let Some(staff) = &self.staff {
+            paths.push(("staff.codes-file", &staff.codes_file));
+        }
+        for (key, path) in paths {
+            anyhow::ensure!(path.is_absolute(), "`{key}` is {}, but must be an absolute path", path.display());
+        }
+        Ok(())
     }
 }
 
@@ -211,16 +248,13 @@ pub fn state_dir() -> PathBuf {
 /// start; requests wait in the queue while the portal cannot be reached.
 pub fn portal(appliance: &Appliance, config: &Config, state_dir: &Path) -> Result<FitConnectPortal> {
     let p = &appliance.portal;
-    let read = |path: &Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
     let tls = TlsMaterial {
-        ca_pem: read(&p.ca_file)?,
-        client_cert_pem: read(&p.client_certificate_file)?,
-        client_key_pem: zeroize::Zeroizing::new(read(&p.client_key_file)?),
+        ca_pem: read_text(&p.ca_file)?.as_bytes().to_vec(),
+        client_cert_pem: read_text(&p.client_certificate_file)?.as_bytes().to_vec(),
+        client_key_pem: zeroize::Zeroizing::new(read_text(&p.client_key_file)?.as_bytes().to_vec()),
     };
-    let client_id = String::from_utf8(read(&p.client_id_file)?).context("the client id is not text")?;
-    let secret = zeroize::Zeroizing::new(
-        String::from_utf8(read(&p.client_secret_file)?).context("the client secret is not text")?,
-    );
+    let client_id = read_text(&p.client_id_file)?;
+    let secret = read_text(&p.client_secret_file)?;
     let mut portal_config = FitConnectConfig::new(
         p.api_url.clone(),
         p.token_url.clone(),
@@ -256,8 +290,8 @@ pub fn reader(appliance: &Appliance) -> Result<Box<dyn card_reader::CardReader>>
 /// cannot unlock assist mode or their page, and the journal says why.
 fn staff_seeds(appliance: &Appliance) -> Option<StaffSeeds> {
     let path = &appliance.staff.as_ref()?.codes_file;
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => zeroize::Zeroizing::new(text),
+    let text = match read_text(path) {
+        Ok(text) => text,
         Err(error) => {
             tracing::warn!(file = %path.display(), %error, "no staff codes: staff cannot unlock assist mode");
             return None;
@@ -292,6 +326,27 @@ mod tests {
         let appliance = Appliance::load(&dir).unwrap();
         assert_eq!(appliance.printer.baud, 115_200);
         assert!(appliance.portal.api_url.starts_with("https://"));
+    }
+
+    #[test]
+    fn settings_outside_their_range_are_refused_with_the_key_named() {
+        let shipped =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/appliance.toml")).unwrap();
+        for (from, to, key) in [
+            ("baud = 115200", "baud = 115201", "printer.baud"),
+            (
+                "api-url = \"https://portal.musterstadt.example/fit-connect\"",
+                "api-url = \"http://portal.musterstadt.example/fit-connect\"",
+                "portal.api-url",
+            ),
+            ("device = \"/dev/ttyUSB0\"", "device = \"ttyUSB0\"", "printer.device"),
+        ] {
+            assert!(shipped.contains(from), "{from}");
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("appliance.toml"), shipped.replace(from, to)).unwrap();
+            let error = format!("{:#}", Appliance::load(dir.path()).unwrap_err());
+            assert!(error.contains("appliance.toml") && error.contains(key), "{to}: {error}");
+        }
     }
 
     #[test]

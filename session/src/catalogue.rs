@@ -208,8 +208,11 @@ impl Catalogue {
             }
             for field in &service.fields {
                 let problem = match field.kind {
+                    _ if field.max_len == Some(0) => Some("`max_len` must be at least 1"),
                     FieldKind::Choice if field.options.is_empty() => Some("a choice needs options"),
-                    FieldKind::Digits if field.length.is_none() => Some("a digits field needs `length`"),
+                    FieldKind::Digits if field.length.is_none_or(|n| n == 0) => {
+                        Some("a digits field needs a `length` of at least 1")
+                    }
                     FieldKind::Number if field.min.zip(field.max).is_some_and(|(lo, hi)| lo > hi) => {
                         Some("`min` is larger than `max`")
                     }
@@ -282,6 +285,14 @@ mod tests {
     fn unknown_card_data_item_is_a_syntax_error() {
         let bad = DEMO.replace("\"place-of-residence\"]", "\"fingerprint\"]");
         assert!(matches!(Catalogue::from_toml(&bad), Err(CatalogueError::Syntax(_))));
+    }
+
+    #[test]
+    fn a_field_that_takes_no_character_is_refused() {
+        let bad = DEMO.replacen("max_len = ", "max_len = 0 #", 1);
+        assert!(bad != DEMO, "the demo catalogue has a max_len to change");
+        let error = Catalogue::from_toml(&bad).unwrap_err();
+        assert!(matches!(&error, CatalogueError::BadField { problem, .. } if problem.contains("max_len")), "{error}");
     }
 
     #[test]

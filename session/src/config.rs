@@ -10,13 +10,14 @@
 //! citizen a key where a label belongs.
 
 use crate::catalogue::{Catalogue, CatalogueError};
+use crate::config_file::{ConfigFileError, read_text};
 use crate::identity::CardItem;
 use crate::machine::Timeouts;
 use crate::text::{Lang, Localized};
 use crate::tracking::TrackingNumber;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use thiserror::Error;
 
 const DEFAULT_TERMINAL: &str = include_str!("../config/terminal.toml");
@@ -27,12 +28,19 @@ const DEFAULT_TEXTS: &str = include_str!("../config/texts.toml");
 #[derive(Debug, Error)]
 pub enum ConfigError {
     /// A file exists but cannot be read.
-    #[error("cannot read {path}: {source}; check the file's permissions")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+    #[error(transparent)]
+    Read(#[from] ConfigFileError),
+    /// A setting is outside what the terminal can work with.
+    #[error("{file}: `{key}` is {found}, but must be {allowed}; fix the file and restart the terminal")]
+    OutOfRange {
+        /// The file's name.
+        file: &'static str,
+        /// The setting.
+        key: &'static str,
+        /// What the file says.
+        found: String,
+        /// What it may be.
+        allowed: String,
     },
     /// A file is not valid TOML or lacks a setting.
     #[error("{file} is not valid: {source}; fix the file and restart the terminal")]
@@ -77,7 +85,58 @@ pub struct TerminalSettings {
     timeouts: TimeoutSeconds,
 }
 
+/// A value in `lo..=hi`, or the error naming `key` of `terminal.toml`.
+fn within(key: &'static str, value: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
+    if (lo..=hi).contains(&value) {
+        return Ok(());
+    }
+    Err(ConfigError::OutOfRange {
+        file: "terminal.toml",
+        key,
+        found: value.to_string(),
+        allowed: format!("from {lo} to {hi}"),
+    })
+}
+
 impl TerminalSettings {
+    /// Checks every setting against what the terminal can work with.
+    fn check(&self) -> Result<(), ConfigError> {
+        let t = &self.timeouts;
+        within("timeouts.idle-seconds", t.idle_seconds, 10, 3600)?;
+        // The countdown is part of the idle time a citizen is given.
+        within("timeouts.warning-seconds", t.warning_seconds, 5, t.idle_seconds)?;
+        within("timeouts.take-card-seconds", t.take_card_seconds, 5, 600)?;
+        within("timeouts.notice-seconds", t.notice_seconds, 1, 600)?;
+        within("receipts-per-roll", u64::from(self.receipts_per_roll), 1, 100_000)?;
+        if !matches!(self.paper_width_mm, 58 | 80) {
+            return Err(ConfigError::OutOfRange {
+                file: "terminal.toml",
+                key: "paper-width-mm",
+                found: self.paper_width_mm.to_string(),
+                allowed: "58 or 80".into(),
+            });
+        }
+        for (key, value) in [("municipality", &self.municipality), ("terminal-id", &self.terminal_id)] {
+            if value.trim().is_empty() {
+                return Err(ConfigError::OutOfRange {
+                    file: "terminal.toml",
+                    key,
+                    found: "empty".into(),
+                    allowed: "a name".into(),
+                });
+            }
+        }
+        if !is_https_url(&self.status_url) {
+            return Err(ConfigError::OutOfRange {
+                file: "terminal.toml",
+                key: "status-url",
+                found: format!("{:?}", self.status_url),
+                allowed: "an https:// address with a host, ending where the tracking number follows".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// The session timeouts.
     pub fn timeouts(&self) -> Timeouts {
         let t = &self.timeouts;
@@ -223,18 +282,19 @@ impl Config {
     }
 
     /// Reads the configuration: each file found in `dir` replaces its
-    /// compiled-in default.
+    /// compiled-in default. Every setting is checked.
     pub fn load(dir: Option<&Path>) -> Result<Config, ConfigError> {
         let read = |name: &str, default: &str| -> Result<String, ConfigError> {
             let Some(path) = dir.map(|dir| dir.join(name)) else { return Ok(default.to_owned()) };
-            match std::fs::read_to_string(&path) {
-                Ok(text) => Ok(text),
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(default.to_owned()),
-                Err(source) => Err(ConfigError::Read { path, source }),
+            match read_text(&path) {
+                Ok(text) => Ok(text.to_string()),
+                Err(error) if error.is_missing() => Ok(default.to_owned()),
+                Err(error) => Err(error.into()),
             }
         };
-        let terminal = toml::from_str(&read("terminal.toml", DEFAULT_TERMINAL)?)
+        let terminal: TerminalSettings = toml::from_str(&read("terminal.toml", DEFAULT_TERMINAL)?)
             .map_err(|source| ConfigError::Syntax { file: "terminal.toml", source })?;
+        terminal.check()?;
         let catalogue = Catalogue::from_toml(&read("catalogue.toml", DEFAULT_CATALOGUE)?)?;
         let texts: Texts = toml::from_str(&read("texts.toml", DEFAULT_TEXTS)?)
             .map_err(|source| ConfigError::Syntax { file: "texts.toml", source })?;
@@ -243,6 +303,17 @@ impl Config {
         }
         Ok(Config { terminal, catalogue, texts })
     }
+}
+
+/// Whether `url` is `https://host[:port]/path`: an address a phone's camera
+/// can open from a QR code, and the terminal can reach over TLS.
+pub fn is_https_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else { return false };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let name = host.rsplit_once(':').map_or(host, |(name, port)| if port.parse::<u16>().is_ok() { name } else { "" });
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && !url.chars().any(char::is_whitespace)
 }
 
 #[cfg(test)]
@@ -297,6 +368,61 @@ mod tests {
         let config = Config::load(Some(dir.path())).unwrap();
         assert_eq!(config.terminal.terminal_id, "BT-MUS-0042");
         assert!(config.catalogue.service("bulky-waste").is_some(), "the default catalogue stays");
+    }
+
+    fn terminal_with(from: &str, to: &str) -> Result<Config, ConfigError> {
+        assert!(DEFAULT_TERMINAL.contains(from), "{from}");
+        let dir = dir_with("terminal.toml", &DEFAULT_TERMINAL.replace(from, to));
+        Config::load(Some(dir.path()))
+    }
+
+    #[test]
+    fn settings_outside_their_range_are_refused_with_file_key_and_range_named() {
+        for (from, to, key) in [
+            ("idle-seconds = 90", "idle-seconds = 0", "timeouts.idle-seconds"),
+            // 2^64 / 1000 + 1 seconds would wrap when turned into milliseconds.
+            ("idle-seconds = 90", "idle-seconds = 18446744073709552", "timeouts.idle-seconds"),
+            ("warning-seconds = 30", "warning-seconds = 120", "timeouts.warning-seconds"),
+            ("take-card-seconds = 30", "take-card-seconds = 0", "timeouts.take-card-seconds"),
+            ("paper-width-mm = 80", "paper-width-mm = 72", "paper-width-mm"),
+            ("receipts-per-roll = 400", "receipts-per-roll = 0", "receipts-per-roll"),
+            (
+                "status-url = \"https://buergerterminal.musterstadt.example/status/\"",
+                "status-url = \"x\"",
+                "status-url",
+            ),
+            (
+                "status-url = \"https://buergerterminal.musterstadt.example/status/\"",
+                "status-url = \"http://buergerterminal.musterstadt.example/status/\"",
+                "status-url",
+            ),
+            ("municipality = \"Stadt Musterstadt\"", "municipality = \" \"", "municipality"),
+        ] {
+            let error = terminal_with(from, to).unwrap_err();
+            assert!(
+                matches!(&error, ConfigError::OutOfRange { file: "terminal.toml", key: k, .. } if *k == key),
+                "{to}: {error}"
+            );
+            let message = error.to_string();
+            assert!(
+                message.contains("terminal.toml") && message.contains(key) && message.contains("must be"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn settings_at_the_edges_of_their_range_are_taken() {
+        let config = terminal_with("warning-seconds = 30", "warning-seconds = 90").unwrap();
+        assert_eq!(config.terminal.timeouts().warning_ms, 90_000, "the countdown may be the whole idle time");
+        assert!(terminal_with("paper-width-mm = 80", "paper-width-mm = 58").is_ok());
+        assert!(
+            terminal_with(
+                "status-url = \"https://buergerterminal.musterstadt.example/status/\"",
+                "status-url = \"https://192.0.2.7:8443/s/\""
+            )
+            .is_ok()
+        );
     }
 
     #[test]

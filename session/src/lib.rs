@@ -42,6 +42,7 @@ pub mod assist;
 mod card_error;
 mod catalogue;
 mod config;
+pub mod config_file;
 mod effect;
 mod event;
 mod fault;
@@ -64,7 +65,7 @@ pub use card_error::CardError;
 pub use catalogue::{
     Authority, Booking, Catalogue, CatalogueError, ChoiceOption, FieldKind, FieldSpec, ServiceKind, ServiceSpec,
 };
-pub use config::{Config, ConfigError, ReceiptLabel, TerminalSettings, Texts};
+pub use config::{Config, ConfigError, ReceiptLabel, TerminalSettings, Texts, is_https_url};
 pub use effect::{Effect, SubmissionDraft};
 pub use event::{Event, RequestState, StatusOutcome, SubmitFailure};
 pub use fault::Fault;

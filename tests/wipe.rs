@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Wipe means wipe: after a citizen's session has ended, neither the
 //! terminal's data directory nor the memory of the still-running kiosk
-//! process holds the citizen's name, street or PIN.
+//! process holds the citizen's name, street, PIN or what they typed. For
+//! every way a session ends (finished, cancelled, timed out, card pulled),
+//! both while the screen keeps being drawn and when no frame is drawn after
+//! the end: the wipe must not depend on the UI redrawing.
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -9,8 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What must not survive the session: the specimen card's family name,
-/// street and PIN, in the spellings a card or a form could produce.
-const PERSONAL: &[&str] = &["Mustermann", "MUSTERMANN", "Heidestraße", "HEIDESTRASSE", "Heidestrasse", "123456"];
+/// street and PIN, in the spellings a card or a form could produce, and
+/// what the scripted citizen types into the form.
+const PERSONAL: &[&str] =
+    &["Mustermann", "MUSTERMANN", "Heidestraße", "HEIDESTRASSE", "Heidestrasse", "123456", "Ecksofa, 3 Regale"];
 
 /// What must be found, to show that the scan itself works: the
 /// municipality's name, which the terminal's configuration puts into its
@@ -133,9 +138,9 @@ fn finish(mut kiosk: Kiosk) {
 #[test]
 fn the_scan_finds_the_citizens_data_while_the_session_runs() {
     let work = tempfile::tempdir().expect("temp dir");
-    let (kiosk, _) = run_until_holding(&["--stop-in-session"], &work.path().join("data"), &work.path().join("shots"));
+    let (kiosk, _) = run_until_holding(&["--end", "in-session"], &work.path().join("data"), &work.path().join("shots"));
     let found = scan_memory(kiosk.0.id(), PERSONAL);
-    for needle in ["Mustermann", "Heidestraße"] {
+    for needle in ["Mustermann", "Heidestraße", "Ecksofa, 3 Regale"] {
         assert!(
             found.iter().any(|f| f.starts_with(&format!("{needle:?}"))),
             "{needle} is on the screen, so the scan must find it in memory; found only {found:?}"
@@ -144,13 +149,30 @@ fn the_scan_finds_the_citizens_data_while_the_session_runs() {
     finish(kiosk);
 }
 
-/// Runs the whole walk-through with `extra` arguments and checks that
-/// nothing personal is left when it holds.
-fn assert_nothing_personal_remains(extra: &[&str]) {
+/// Runs the walk-through with `extra` arguments and checks that nothing
+/// personal is left when it holds. `submits`: whether the walk-through
+/// sends a request.
+fn assert_nothing_personal_remains(extra: &[&str], submits: bool) {
     let work = tempfile::tempdir().expect("temp dir");
     let data = work.path().join("data");
-    let (kiosk, said) = run_until_holding(extra, &data, &work.path().join("shots"));
-    assert!(said.iter().any(|l| l.starts_with("tracking number: ")), "a request was submitted: {said:?}");
+    let config = work.path().join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    // Short timeouts, for the idle timeout's ending.
+    let terminal = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../session/config/terminal.toml"))
+        .expect("the default terminal.toml");
+    let short = terminal
+        .replace("idle-seconds = 90", "idle-seconds = 10")
+        .replace("warning-seconds = 30", "warning-seconds = 5");
+    assert_ne!(short, terminal, "the defaults changed; adapt the timeouts here");
+    std::fs::write(config.join("terminal.toml"), short).expect("write terminal.toml");
+    let mut args = vec!["--config", config.to_str().expect("a UTF-8 path")];
+    args.extend_from_slice(extra);
+    let (kiosk, said) = run_until_holding(&args, &data, &work.path().join("shots"));
+    assert_eq!(
+        said.iter().any(|l| l.starts_with("tracking number: ")),
+        submits,
+        "whether a request was submitted: {said:?}"
+    );
     let pid = kiosk.0.id();
 
     let control = scan_memory(pid, &[CONTROL]);
@@ -164,13 +186,45 @@ fn assert_nothing_personal_remains(extra: &[&str]) {
 }
 
 #[test]
-fn nothing_personal_remains_in_memory_or_on_disk_after_the_session() {
-    assert_nothing_personal_remains(&[]);
+fn nothing_personal_remains_in_memory_or_on_disk_after_the_whole_demo() {
+    assert_nothing_personal_remains(&[], true);
 }
 
 #[test]
 fn nothing_personal_remains_after_a_session_a_staff_member_helped_with() {
     // A staff member joins on the form and the citizen shows them their
     // family name: assist mode's masks and the shown value go too.
-    assert_nothing_personal_remains(&["--assisted"]);
+    assert_nothing_personal_remains(&["--assisted"], true);
+}
+
+/// The visit ended as `ending`, once with frames drawn after the end and
+/// once without.
+fn assert_wiped_when_it_ends(ending: &str) {
+    for draw in [false, true] {
+        let mut args = vec!["--end", ending];
+        if draw {
+            args.push("--draw-while-holding");
+        }
+        assert_nothing_personal_remains(&args, ending == "finished");
+    }
+}
+
+#[test]
+fn nothing_personal_remains_after_a_finished_session() {
+    assert_wiped_when_it_ends("finished");
+}
+
+#[test]
+fn nothing_personal_remains_after_a_cancelled_session() {
+    assert_wiped_when_it_ends("cancelled");
+}
+
+#[test]
+fn nothing_personal_remains_after_a_timed_out_session() {
+    assert_wiped_when_it_ends("timed-out");
+}
+
+#[test]
+fn nothing_personal_remains_after_the_card_is_pulled() {
+    assert_wiped_when_it_ends("card-pulled");
 }

@@ -32,6 +32,9 @@ pub struct Terminal {
     outstanding: usize,
     /// The printer's count of receipts when the roll was last refilled.
     printed_at_refill: u64,
+    /// A session ended since the last tick: the UI still has to let go of
+    /// the screens it showed.
+    ended: bool,
     demo: Option<Box<dyn DemoCard>>,
 }
 
@@ -57,6 +60,7 @@ impl Terminal {
             started: Instant::now(),
             outstanding: 0,
             printed_at_refill: 0,
+            ended: false,
             demo,
         }));
         input::connect(&terminal);
@@ -99,6 +103,9 @@ impl Terminal {
     /// when time changed something the citizen sees: the kiosk ticks twenty
     /// times a second and most ticks change nothing.
     pub fn tick(&mut self) {
+        if std::mem::take(&mut self.ended) {
+            View::release_ended_session(&self.app);
+        }
         let effects = self.session.tick(self.now());
         let changed = !effects.is_empty() || self.view.stale(&self.session, self.now());
         self.apply(effects);
@@ -156,7 +163,10 @@ impl Terminal {
                 Effect::Submit(draft) => devices.submit(*draft),
                 Effect::CheckStatus(number) => devices.check_status(number),
                 Effect::Print { receipt, lang } => devices.print(self.view.paper(&receipt, &lang, &self.config)),
-                Effect::Wiped(reason) => tracing::info!(?reason, "session ended, its data wiped"),
+                Effect::Wiped(reason) => {
+                    tracing::info!(?reason, "session ended, its data wiped");
+                    self.ended = true;
+                }
                 Effect::Audit(entry) => {
                     tracing::info!(target: "audit", level = ?entry.level, action = ?entry.action, "staff audit");
                 }

@@ -179,8 +179,8 @@ pub enum ReceiptLabel {
     Sent,
     /// The state "queued".
     Queued,
-    /// The recipient.
-    SentTo,
+    /// The recipient (the same words whether sent or queued).
+    Recipient,
     /// The card items sent.
     CardData,
     /// The terminal's id.
@@ -209,7 +209,7 @@ struct ReceiptLabels {
     state: Localized,
     sent: Localized,
     queued: Localized,
-    sent_to: Localized,
+    recipient: Localized,
     card_data: Localized,
     terminal: Localized,
     footer: Localized,
@@ -251,7 +251,7 @@ impl Texts {
             ReceiptLabel::State => &r.state,
             ReceiptLabel::Sent => &r.sent,
             ReceiptLabel::Queued => &r.queued,
-            ReceiptLabel::SentTo => &r.sent_to,
+            ReceiptLabel::Recipient => &r.recipient,
             ReceiptLabel::CardData => &r.card_data,
             ReceiptLabel::Terminal => &r.terminal,
             ReceiptLabel::Footer => &r.footer,
@@ -347,10 +347,10 @@ mod tests {
 
     #[test]
     fn a_missing_receipt_label_is_refused_with_the_file_and_label_named() {
-        let texts = DEFAULT_TEXTS.lines().filter(|l| !l.starts_with("sent-to =")).collect::<Vec<_>>().join("\n");
+        let texts = DEFAULT_TEXTS.lines().filter(|l| !l.starts_with("recipient =")).collect::<Vec<_>>().join("\n");
         let dir = dir_with("texts.toml", &texts);
         let error = Config::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(error.contains("texts.toml") && error.contains("sent-to"), "{error}");
+        assert!(error.contains("texts.toml") && error.contains("recipient"), "{error}");
     }
 
     #[test]

@@ -134,11 +134,22 @@ fn send_needs_consent_and_hands_over_everything_personal() {
     assert!(TrackingNumber::parse(draft.tracking.as_str()).is_some());
     assert_eq!(draft.destination, "6c2b9f0e-5b1d-4c3e-9a51-0d2f7c1e8a41");
     assert_eq!(h.screen(), Screen::Sending);
-    assert!(matches!(
-        h.request().unwrap().transparency_log().last(),
-        Some(TransparencyEntry::Sent { to, .. }) if to.get(&Lang::german()) == "Abfallwirtschaftsbetrieb Musterstadt"
-    ));
+    assert!(
+        matches!(
+            h.request().unwrap().transparency_log().last(),
+            Some(TransparencyEntry::Handover { to, delivered: Delivered::Queued, .. })
+                if to.get(&Lang::german()) == "Abfallwirtschaftsbetrieb Musterstadt"
+        ),
+        "on its way, not yet sent"
+    );
     h.send(Event::Submitted(Ok(Delivered::Sent)));
+    assert!(
+        matches!(
+            h.request().unwrap().transparency_log().last(),
+            Some(TransparencyEntry::Handover { delivered: Delivered::Sent, .. })
+        ),
+        "sent once the portal has it"
+    );
     assert!(!h.session.holds_personal_data(), "identity and form left with the stored request");
 }
 
@@ -157,6 +168,13 @@ fn queued_request_gets_a_queued_receipt_and_is_printed() {
         other => panic!("expected a print, got {other:?}"),
     };
     assert_eq!(receipt.delivered, Delivered::Queued);
+    assert!(
+        matches!(
+            h.request().unwrap().transparency_log().last(),
+            Some(TransparencyEntry::Handover { delivered: Delivered::Queued, .. })
+        ),
+        "queued, the log says the data will be sent, not that it was"
+    );
     assert_eq!(format_cents(receipt.fee_cents, &Lang::german()), "45,00 €");
     assert_eq!(receipt.items_sent, vec![CardItem::GivenNames, CardItem::FamilyNames, CardItem::PlaceOfResidence]);
     assert_eq!(h.screen(), Screen::Receipt);
@@ -180,7 +198,7 @@ fn request_that_cannot_be_stored_returns_to_review_with_its_data_and_no_receipt(
     let RequestStep::Review(review) = h.request().unwrap().step() else { panic!("expected the review") };
     assert!(review.failure().is_some(), "the citizen is told");
     assert!(
-        !matches!(h.request().unwrap().transparency_log().last(), Some(TransparencyEntry::Sent { .. })),
+        !matches!(h.request().unwrap().transparency_log().last(), Some(TransparencyEntry::Handover { .. })),
         "nothing claims it was sent"
     );
     assert!(h.form_rows().iter().any(|r| r.from_card && &*r.value == "MUSTERMANN"), "nothing typed is lost");

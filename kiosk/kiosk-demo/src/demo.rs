@@ -8,7 +8,7 @@ use crate::demo_portal::ChildPortal;
 use crate::simulated_reader::CardFile;
 use crate::simulated_reader::{SimulatedCardSlot, SimulatedReader};
 use crate::touch::Touchscreen;
-use crate::walkthrough::{CardInHand, Walkthrough};
+use crate::walkthrough::{CardInHand, Ending, Walkthrough};
 use anyhow::{Context, Result};
 use kiosk::devices::Devices;
 use kiosk::view::receipt::paper_width;
@@ -50,10 +50,14 @@ pub struct DemoArgs {
     /// the test that looks for leftovers in the process's memory).
     #[arg(long)]
     hold: bool,
-    /// Stop the walk-through on the filled-in form, inside the session (for
-    /// the wipe test's proof that its scan finds personal data when present).
+    /// While holding, draw frames (without it, none is drawn after the
+    /// walk-through's last touch).
     #[arg(long, hide = true)]
-    stop_in_session: bool,
+    draw_while_holding: bool,
+    /// Instead of the whole walk-through, the visit up to the filled-in form,
+    /// ended this way (for the wipe tests).
+    #[arg(long, value_enum, hide = true)]
+    end: Option<Ending>,
     /// A staff member joins the walk-through's request, and the citizen
     /// shows them a field (for the wipe test of an assisted session).
     #[arg(long, hide = true)]
@@ -171,7 +175,10 @@ pub fn run(args: DemoArgs) -> Result<()> {
             if args.assisted {
                 walk = walk.with_staff(staff_seeds()?);
             }
-            let outcome = walk.run(args.stop_in_session)?;
+            let outcome = match args.end {
+                None => walk.run()?,
+                Some(ending) => walk.visit(ending)?,
+            };
             if let Some(tracking) = &outcome.tracking {
                 println!("tracking number: {tracking}");
             }
@@ -179,7 +186,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
             println!("screenshots: {} in {}", outcome.screenshots.len(), screenshots.unwrap_or_default().display());
             if args.hold {
                 println!("holding");
-                hold(&terminal);
+                walk.stay(args.draw_while_holding);
             }
             Ok(())
         }
@@ -212,18 +219,4 @@ fn has_display() -> bool {
     let desktop = cfg!(feature = "desktop")
         && (std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some());
     desktop || Path::new("/dev/dri/card0").exists() && std::env::var_os("SLINT_BACKEND").is_some()
-}
-
-/// Keeps the terminal alive, ticking, until standard input is closed.
-fn hold(terminal: &Rc<RefCell<Terminal>>) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-        let _ = tx.send(());
-    });
-    while rx.recv_timeout(std::time::Duration::from_millis(200)).is_err() {
-        let mut terminal = terminal.borrow_mut();
-        terminal.pump();
-        terminal.tick();
-    }
 }

@@ -33,6 +33,22 @@ pub struct Outcome {
     pub screenshots: Vec<PathBuf>,
 }
 
+/// How the scripted citizen's visit ends, for [`Walkthrough::visit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Ending {
+    /// It does not: the citizen stays on the filled-in form, with their
+    /// data on screen.
+    InSession,
+    /// Sent, the receipt taken, "Fertig", the card taken.
+    Finished,
+    /// "Abbrechen" on the filled-in form.
+    Cancelled,
+    /// The citizen walks away from the filled-in form: the idle timeout.
+    TimedOut,
+    /// The card is pulled off the reader on the filled-in form.
+    CardPulled,
+}
+
 /// The citizen's ID card, as the scripted citizen handles it.
 pub trait CardInHand {
     /// Puts the card on the reader.
@@ -155,7 +171,12 @@ impl<C: CardInHand> Walkthrough<C> {
 
     /// Waits until `done` holds, feeding the session what the hardware says.
     pub(crate) fn wait_for(&mut self, what: &str, done: impl Fn(&Terminal) -> bool) -> Result<()> {
-        let deadline = Instant::now() + PATIENCE;
+        self.wait_within(what, PATIENCE, done)
+    }
+
+    /// [`Walkthrough::wait_for`], for up to `patience`.
+    fn wait_within(&mut self, what: &str, patience: Duration, done: impl Fn(&Terminal) -> bool) -> Result<()> {
+        let deadline = Instant::now() + patience;
         loop {
             let mut terminal = self.terminal.borrow_mut();
             terminal.pump();
@@ -164,7 +185,7 @@ impl<C: CardInHand> Walkthrough<C> {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("waited {PATIENCE:?} for {what}; the terminal shows {:?}", terminal.session().screen());
+                bail!("waited {patience:?} for {what}; the terminal shows {:?}", terminal.session().screen());
             }
             terminal.pump_blocking(Duration::from_millis(50));
         }
@@ -203,26 +224,86 @@ impl<C: CardInHand> Walkthrough<C> {
         &self.card
     }
 
-    /// Runs the whole visit and the status check; or, with `stop_in_session`,
-    /// stops on the filled-in form, with the citizen's data on screen.
-    pub fn run(mut self, stop_in_session: bool) -> Result<Outcome> {
-        let tracking = self.bulky_waste(stop_in_session)?;
-        if let Some(tracking) = &tracking {
-            self.status_check(tracking)?;
-            self.pin_change()?;
-        }
-        Ok(Outcome { tracking, taps: self.taps, screenshots: self.screenshots })
+    /// Runs the whole visit, the status check and the PIN change.
+    pub fn run(&mut self) -> Result<Outcome> {
+        let tracking = self.bulky_waste()?;
+        self.status_check(&tracking)?;
+        self.pin_change()?;
+        Ok(self.outcome(Some(tracking)))
     }
 
     /// The visit and the status check, without the PIN change (for a card
     /// that does not keep a changed PIN when it is taken out).
-    pub fn run_request_and_status_check(mut self) -> Result<Outcome> {
-        let tracking = self.bulky_waste(false)?.context("the request got no receipt")?;
+    pub fn run_request_and_status_check(&mut self) -> Result<Outcome> {
+        let tracking = self.bulky_waste()?;
         self.status_check(&tracking)?;
-        Ok(Outcome { tracking: Some(tracking), taps: self.taps, screenshots: self.screenshots })
+        Ok(self.outcome(Some(tracking)))
     }
 
-    fn bulky_waste(&mut self, stop_in_session: bool) -> Result<Option<String>> {
+    /// The visit up to the filled-in form, ended as `ending` says; waits for
+    /// the wipe (the screen is not drawn after the citizen's last touch).
+    pub fn visit(&mut self, ending: Ending) -> Result<Outcome> {
+        self.fill_in_the_form()?;
+        let tracking = match ending {
+            Ending::InSession => None,
+            Ending::Finished => Some(self.send_and_leave()?),
+            Ending::Cancelled => {
+                self.touch("Abbrechen und meine Daten löschen")?;
+                None
+            }
+            Ending::TimedOut => None,
+            Ending::CardPulled => {
+                self.card.take();
+                None
+            }
+        };
+        if ending != Ending::InSession {
+            let idle = self.terminal.borrow().config().terminal.timeouts().idle_ms;
+            self.wait_within("the wipe", PATIENCE + Duration::from_millis(idle), |k| {
+                k.session().screen() == Step::Welcome && !k.busy()
+            })?;
+            // A card left on the reader is taken away, by its owner coming
+            // back or by staff; until then its data is on its chip (here, in
+            // the simulated card).
+            self.card.take();
+            self.wait_for("the terminal to see the card gone", |k| !k.session().card_present())?;
+        }
+        Ok(self.outcome(tracking))
+    }
+
+    /// Keeps the terminal running (pumping the devices and ticking) until
+    /// standard input is closed; with `draw`, a frame is drawn every tick,
+    /// otherwise none.
+    pub fn stay(&mut self, draw: bool) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            let _ = tx.send(());
+        });
+        while rx.recv_timeout(Duration::from_millis(200)).is_err() {
+            {
+                let mut terminal = self.terminal.borrow_mut();
+                terminal.pump();
+                terminal.tick();
+            }
+            if draw {
+                self.screen.render();
+            }
+        }
+    }
+
+    fn outcome(&self, tracking: Option<String>) -> Outcome {
+        Outcome { tracking, taps: self.taps, screenshots: self.screenshots.clone() }
+    }
+
+    fn bulky_waste(&mut self) -> Result<String> {
+        self.fill_in_the_form()?;
+        self.send_and_leave()
+    }
+
+    /// From the welcome screen to the bulky-waste form, identified with the
+    /// card and filled in (with a staff member's help, if one is there).
+    fn fill_in_the_form(&mut self) -> Result<()> {
         self.shot("welcome")?;
         self.tap("Start")?;
         self.expect(Step::Catalogue)?;
@@ -251,16 +332,19 @@ impl<C: CardInHand> Walkthrough<C> {
         self.expect(Step::Form)?;
         self.shot("form")?;
 
-        self.type_text("Sofa, 2 Stühle")?;
+        self.type_text("Ecksofa, 3 Regale")?;
         self.tap("Menge in Kubikmetern (1 bis 8)")?;
         self.tap("3")?;
         self.shot("form-filled")?;
         if let Some(seeds) = self.staff.clone() {
             self.staff_helps(&seeds)?;
         }
-        if stop_in_session {
-            return Ok(None);
-        }
+        Ok(())
+    }
+
+    /// From the filled-in form: a pickup date, the review, sending, the
+    /// receipt, "Fertig" and the card taken. Returns the tracking number.
+    fn send_and_leave(&mut self) -> Result<String> {
         self.tap("Weiter")?;
         self.expect(Step::Booking)?;
         let slot_label = {
@@ -303,7 +387,7 @@ impl<C: CardInHand> Walkthrough<C> {
         self.shot("take-card")?;
         self.card.take();
         self.wait_until("the wipe", |s| s.screen() == Step::Welcome)?;
-        Ok(Some(tracking))
+        Ok(tracking)
     }
 
     /// Moves the simulated printer's paper into the screenshot sequence.

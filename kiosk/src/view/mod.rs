@@ -82,6 +82,17 @@ impl View {
         });
     }
 
+    /// After a session ended: makes Slint drop the screens the session
+    /// showed, and with them every string and model they held, without
+    /// waiting for a frame to be drawn. Slint creates and removes the
+    /// elements behind `if` and `for` lazily, whenever it walks its tree: to
+    /// draw a frame, and for every pointer event it is given. The pointer
+    /// leaving the window is such an event, and changes nothing else on a
+    /// touch screen (there is no hover).
+    pub fn release_ended_session(app: &App) {
+        app.window().dispatch_event(slint::platform::WindowEvent::PointerExited);
+    }
+
     /// Whether time changed something the citizen sees since the last
     /// [`View::show`] (the countdown, a notice going away, the language
     /// going back to the default).

@@ -32,7 +32,7 @@ pub(super) fn paper(view: &ReceiptView, lang: &Lang, config: &Config, clock: &Wa
     details.push((label(ReceiptLabel::Fee), format_cents(view.fee_cents, lang)));
     let state = if view.delivered == Delivered::Sent { ReceiptLabel::Sent } else { ReceiptLabel::Queued };
     details.push((label(ReceiptLabel::State), label(state)));
-    details.push((label(ReceiptLabel::SentTo), view.authority.get(lang).to_owned()));
+    details.push((label(ReceiptLabel::Recipient), view.authority.get(lang).to_owned()));
     if !view.items_sent.is_empty() {
         details.push((label(ReceiptLabel::CardData), config.texts.card_items(&view.items_sent, lang)));
     }

@@ -5,10 +5,10 @@
 
 use super::assist::MASK;
 use super::{WallClock, int, model, text};
-use crate::{Api, FieldKindId, FieldProblem, FormRow, LogRow, ServiceDetail, SlotRow, SlotsState, SummaryRow};
+use crate::{Api, FieldKindId, FieldProblem, FormRow, LogKind, LogRow, ServiceDetail, SlotRow, SlotsState, SummaryRow};
 use session::journey::RequestStep;
 use session::{
-    CardItem, Config, FieldError, FieldKind, FormField, Lang, ReceiptLabel, Request, ServiceSpec, SlotKind,
+    CardItem, Config, Delivered, FieldError, FieldKind, FormField, Lang, ReceiptLabel, Request, ServiceSpec, SlotKind,
     TransparencyEntry, format_cents,
 };
 use slint::SharedString;
@@ -210,13 +210,16 @@ fn show_review(
         log.iter()
             .map(|entry| match entry {
                 TransparencyEntry::Read { at, items } => LogRow {
-                    sent: false,
+                    kind: LogKind::Read,
                     time: text(clock.time_of(*at)),
                     items: text(config.texts.card_items(items, lang)),
                     to: text(""),
                 },
-                TransparencyEntry::Sent { at, items, to, .. } => LogRow {
-                    sent: true,
+                TransparencyEntry::Handover { at, items, to, delivered, .. } => LogRow {
+                    kind: match delivered {
+                        Delivered::Sent => LogKind::Sent,
+                        Delivered::Queued => LogKind::WillBeSent,
+                    },
                     time: text(clock.time_of(*at)),
                     items: text(config.texts.card_items(items, lang)),
                     to: text(to.get(lang)),

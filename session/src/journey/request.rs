@@ -354,6 +354,9 @@ impl Request {
                     // Stored (or sent): the terminal keeps nothing personal
                     // from here on; the review and its data are dropped.
                     let view = ReceiptView { delivered, ..sending.receipt };
+                    if let Some(TransparencyEntry::Handover { delivered: logged, .. }) = self.log.last_mut() {
+                        *logged = delivered;
+                    }
                     let print = Effect::Print { receipt: view.clone(), lang: ctx.lang.clone() };
                     (RequestStep::Receipt(Receipt { view, print: PrintState::Printing }), vec![print])
                 }
@@ -361,7 +364,7 @@ impl Request {
                     // Nothing was stored, so nothing was sent: the citizen
                     // keeps the review with their data and is told plainly.
                     let mut review = sending.review;
-                    if matches!(self.log.last(), Some(TransparencyEntry::Sent { .. })) {
+                    if matches!(self.log.last(), Some(TransparencyEntry::Handover { .. })) {
                         self.log.pop();
                     }
                     review.failure = Some(failure);
@@ -434,11 +437,12 @@ impl Request {
         let tracking = TrackingNumber::generate(ctx.rng);
         let slot = review.slot().cloned();
         let data = request_data(service, &tracking, &review.applicant.identity, &review.applicant.form, slot.as_ref());
-        self.log.push(TransparencyEntry::Sent {
+        self.log.push(TransparencyEntry::Handover {
             at: ctx.now,
             items: service.card_data.clone(),
             fields: service.fields.iter().map(|f| f.id.clone()).collect(),
             to: authority.name.clone(),
+            delivered: Delivered::Queued,
         });
         review.failure = None;
         let receipt = ReceiptView {

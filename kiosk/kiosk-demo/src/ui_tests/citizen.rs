@@ -209,6 +209,10 @@ fn queued_request_without_printer_shows_the_receipt_on_screen(walk: &mut Walk) -
     );
     let receipt = crate::touch::find(&walk.app(), "Ihr Beleg")?;
     assert!(receipt.size().height > 100.0, "the receipt image is on screen");
+    // Until the portal has it, the data is on its way, not sent.
+    let shown = crate::touch::texts(&walk.app());
+    assert!(shown.iter().any(|t| t.contains(": wird gesendet an ")), "the log says it will be sent: {shown:#?}");
+    assert!(!shown.iter().any(|t| t.contains(": gesendet an ")), "and not that it was: {shown:#?}");
     walk.shot("queued-no-printer")?;
     walk.tap("Fertig")?;
     walk.card().slot.remove();
@@ -222,7 +226,7 @@ fn idle_warning_counts_down_then_wipes(walk: &mut Walk) -> Result<()> {
     walk.tap("Sperrmüllabholung")?;
     walk.wait_for("the idle warning", |t| t.session().warning_seconds_left(t.now()).is_some())?;
     assert_says(walk, "Sind Sie noch da?");
-    assert_says(walk, "Zum Schutz Ihrer Daten endet diese Sitzung in 2 Sekunden, und alles Eingegebene wird gelöscht.");
+    assert_says(walk, "Zum Schutz Ihrer Daten endet diese Sitzung in 5 Sekunden, und alles Eingegebene wird gelöscht.");
     walk.shot("idle-warning")?;
     walk.wait_for("the countdown", |t| t.session().warning_seconds_left(t.now()) == Some(1))?;
     assert_says(walk, "Zum Schutz Ihrer Daten endet diese Sitzung in 1 Sekunden, und alles Eingegebene wird gelöscht.");
@@ -234,13 +238,13 @@ fn idle_warning_counts_down_then_wipes(walk: &mut Walk) -> Result<()> {
     Ok(())
 }
 
-/// The default configuration with other timeouts, loaded from a file as a
-/// terminal's `/etc/kiosk/terminal.toml` would be.
+/// The default configuration with the shortest timeouts a terminal accepts,
+/// loaded from a file as a terminal's `/etc/kiosk/terminal.toml` would be.
 fn config_with_short_timeouts(dir: &std::path::Path) -> Result<Config> {
     let defaults = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../session/config/terminal.toml");
     let terminal = std::fs::read_to_string(defaults)?
-        .replace("idle-seconds = 90", "idle-seconds = 1")
-        .replace("warning-seconds = 30", "warning-seconds = 2");
+        .replace("idle-seconds = 90", "idle-seconds = 10")
+        .replace("warning-seconds = 30", "warning-seconds = 5");
     std::fs::write(dir.join("terminal.toml"), terminal)?;
     Ok(Config::load(Some(dir))?)
 }

@@ -229,7 +229,7 @@ fn idle_warning_counts_down_then_wipes(walk: &mut Walk) -> Result<()> {
     assert_says(walk, "Zum Schutz Ihrer Daten endet diese Sitzung in 5 Sekunden, und alles Eingegebene wird gelöscht.");
     walk.shot("idle-warning")?;
     walk.wait_for("the countdown", |t| t.session().warning_seconds_left(t.now()) == Some(1))?;
-    assert_says(walk, "Zum Schutz Ihrer Daten endet diese Sitzung in 1 Sekunden, und alles Eingegebene wird gelöscht.");
+    assert_says(walk, "Zum Schutz Ihrer Daten endet diese Sitzung in 1 Sekunde, und alles Eingegebene wird gelöscht.");
     walk.wait_until("the wipe", |s| s.screen() == Step::Welcome)?;
     assert_says(
         walk,

@@ -113,6 +113,12 @@ pub struct CvcDate {
     pub day: u8,
 }
 
+impl std::fmt::Display for CvcDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 impl CvcDate {
     /// Decodes six unpacked BCD digits `Y Y M M D D`.
     pub fn from_bcd(digits: &[u8]) -> Result<Self, CvcError> {

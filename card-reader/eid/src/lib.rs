@@ -47,6 +47,7 @@
 //! - [`chat`]: the authentication terminal CHAT (TR-03110-4 2.2.3.2).
 //! - [`terminal_auth`], [`chip_auth`]: EAC version 2 (TR-03110-3 B.11).
 //! - [`passive_auth`]: the CMS signature of `EF.CardSecurity` against CSCAs.
+//! - [`signature`]: ECDSA on every eID curve (named or explicit parameters), RSA PKCS #1 v1.5 and PSS.
 //! - [`files`]: selecting the eID application and reading data groups in chunks.
 //! - [`pin_management`]: change the PIN, replace the transport PIN, unblock with the PUK.
 //! - [`identity`]: the data groups as a typed, zeroized identity.
@@ -68,6 +69,7 @@ pub mod passive_auth;
 pub mod password;
 pub mod pin_management;
 pub mod secure_messaging;
+pub mod signature;
 pub mod terminal_auth;
 pub mod tlv;
 

@@ -15,17 +15,16 @@
 //! `contentType` attribute matches (RFC 5652 5.4, 11.1); the signature over
 //! the DER `SET OF` signed attributes verifies with the document signer key;
 //! the document signer certificate names a trusted CSCA as issuer, its
-//! signature verifies with that CSCA's key, and it is valid today.
-//! Only ECDSA on brainpoolP256r1 with SHA-256/384/512 is implemented.
+//! signature verifies with that CSCA's key, and it is valid on the day
+//! checked. The signatures are those of [`crate::signature`]: ECDSA on the
+//! Brainpool and NIST curves with named or explicit parameters, RSA with
+//! PKCS #1 v1.5 or PSS, SHA-224 to SHA-512.
 
-use bp256::BrainpoolP256r1;
-use ecdsa::signature::hazmat::PrehashVerifier;
-use ecdsa::{Signature, VerifyingKey};
-use sha2::{Digest, Sha256, Sha384, Sha512};
 use thiserror::Error;
 
 use crate::card_access::{CardAccess, CardAccessError, ChipAuthenticationPublicKeyInfo, ObjectIdentifier};
 use crate::cvc::CvcDate;
+use crate::signature::{Hash, PublicKey, SignatureAlgorithm};
 use crate::tlv::{self, Tlv, TlvError};
 
 const ID_SIGNED_DATA: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
@@ -33,15 +32,6 @@ const ID_SIGNED_DATA: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07,
 const ID_SECURITY_OBJECT: [u8; 8] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x02, 0x01];
 const ID_CONTENT_TYPE: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03];
 const ID_MESSAGE_DIGEST: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04];
-const ID_SHA256: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
-const ID_SHA384: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
-const ID_SHA512: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
-const ID_ECDSA_SHA256: [u8; 8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02];
-const ID_ECDSA_SHA384: [u8; 8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03];
-const ID_ECDSA_SHA512: [u8; 8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04];
-const ID_EC_PUBLIC_KEY: [u8; 7] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
-/// brainpoolP256r1 = 1.3.36.3.3.2.8.1.1.7 (RFC 5639).
-const ID_BRAINPOOL_P256R1: [u8; 9] = [0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07];
 
 /// Why `EF.CardSecurity` is not authentic (or could not be checked).
 /// Every variant means: do not use this card's data.
@@ -60,9 +50,24 @@ pub enum PaError {
     /// The `messageDigest` attribute does not match the SecurityInfos.
     #[error("SecurityInfos do not match the signed digest")]
     DigestMismatch,
-    /// A digest or signature algorithm other than SHA-2 / ECDSA on brainpoolP256r1.
+    /// A digest, signature or key algorithm, or a named curve, that eID
+    /// documents may not use (the OID is the one that is not supported).
     #[error("unsupported algorithm {0}")]
     UnsupportedAlgorithm(ObjectIdentifier),
+    /// A key's explicit elliptic-curve domain parameters are those of no
+    /// curve eID documents may use.
+    #[error("the key's explicit curve parameters match no curve eID documents use")]
+    UnknownDomainParameters,
+    /// An RSA key outside the sizes eID documents use.
+    #[error(
+        "an RSA key of {modulus_bits} bits with a {exponent_bits}-bit exponent; eID documents use 2048 to 8192 bits and a small odd exponent"
+    )]
+    RsaKeySize {
+        /// The modulus's length.
+        modulus_bits: u64,
+        /// The public exponent's length.
+        exponent_bits: u64,
+    },
     /// The document signer certificate named by the SignerInfo is not included.
     #[error("document signer certificate is missing")]
     SignerCertificateMissing,
@@ -78,9 +83,17 @@ pub enum PaError {
     /// The CSCA's signature on the document signer certificate is invalid.
     #[error("document signer certificate signature is invalid")]
     BadCertificateSignature,
-    /// The document signer certificate is not valid on the checked date.
-    #[error("document signer certificate is not valid on {0:?}")]
-    SignerCertificateNotValid(CvcDate),
+    /// The document signer certificate is not valid on the checked date:
+    /// expired, or not yet valid.
+    #[error("document signer certificate is valid from {not_before} to {not_after}, not on {on}")]
+    SignerCertificateNotValid {
+        /// The date checked.
+        on: CvcDate,
+        /// The certificate's first day.
+        not_before: CvcDate,
+        /// The certificate's last day.
+        not_after: CvcDate,
+    },
     /// The SecurityInfos inside are malformed.
     #[error("signed SecurityInfos: {0}")]
     SecurityInfos(#[from] CardAccessError),
@@ -132,6 +145,7 @@ impl VerifiedCardSecurity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Certificate {
     tbs: Vec<u8>,
+    /// The DER AlgorithmIdentifier, read when the signature is checked.
     signature_algorithm: Vec<u8>,
     signature: Vec<u8>,
     serial: Vec<u8>,
@@ -139,8 +153,9 @@ struct Certificate {
     subject: Vec<u8>,
     not_before: CvcDate,
     not_after: CvcDate,
-    /// Uncompressed brainpoolP256r1 point, `None` for other key types.
-    public_key: Option<Vec<u8>>,
+    /// The subject's key, or why it cannot be used: a trust list may hold a
+    /// CSCA with a key of another kind, which matters only if it signed.
+    public_key: Result<PublicKey, PaError>,
 }
 
 impl Certificate {
@@ -165,14 +180,14 @@ impl Certificate {
         };
         Ok(Self {
             tbs: tbs.raw.to_vec(),
-            signature_algorithm: algorithm_oid(algorithm)?,
+            signature_algorithm: algorithm.raw.to_vec(),
             signature: bit_string(signature).ok_or_else(bad)?.to_vec(),
             serial: serial.value.to_vec(),
             issuer: issuer.raw.to_vec(),
             subject: subject.raw.to_vec(),
             not_before: x509_time(not_before).ok_or_else(bad)?,
             not_after: x509_time(not_after).ok_or_else(bad)?,
-            public_key: brainpool_key(spki)?,
+            public_key: PublicKey::parse(spki),
         })
     }
 }
@@ -213,55 +228,18 @@ fn x509_time(t: &Tlv<'_>) -> Option<CvcDate> {
     })
 }
 
-/// The point of an `id-ecPublicKey` key on the named curve brainpoolP256r1.
-fn brainpool_key(spki: &Tlv<'_>) -> Result<Option<Vec<u8>>, PaError> {
-    let parts = spki.children()?;
-    let [algorithm, key, ..] = parts.as_slice() else {
-        return Err(PaError::MalformedCertificate);
-    };
-    let alg = algorithm.children()?;
-    match alg.as_slice() {
-        [kind, curve, ..] if kind.value == ID_EC_PUBLIC_KEY && curve.value == ID_BRAINPOOL_P256R1 => {
-            Ok(Some(bit_string(key).ok_or(PaError::MalformedCertificate)?.to_vec()))
-        }
-        _ => Ok(None),
-    }
-}
-
-fn digest(algorithm: &[u8], data: &[u8]) -> Result<Vec<u8>, PaError> {
-    Ok(match algorithm {
-        a if a == ID_SHA256 || a == ID_ECDSA_SHA256 => Sha256::digest(data).to_vec(),
-        a if a == ID_SHA384 || a == ID_ECDSA_SHA384 => Sha384::digest(data).to_vec(),
-        a if a == ID_SHA512 || a == ID_ECDSA_SHA512 => Sha512::digest(data).to_vec(),
-        other => return Err(PaError::UnsupportedAlgorithm(ObjectIdentifier(other.to_vec()))),
-    })
-}
-
-/// Verifies a DER `ECDSA-Sig-Value` (RFC 3279 2.2.3) with a brainpoolP256r1 key.
-fn verify_ecdsa(public_key: &[u8], algorithm: &[u8], message: &[u8], der_signature: &[u8]) -> Result<bool, PaError> {
-    let hash = digest(algorithm, message)?;
-    if ![&ID_ECDSA_SHA256, &ID_ECDSA_SHA384, &ID_ECDSA_SHA512].iter().any(|a| a[..] == *algorithm) {
-        return Err(PaError::UnsupportedAlgorithm(ObjectIdentifier(algorithm.to_vec())));
-    }
-    let Ok(key) = VerifyingKey::<BrainpoolP256r1>::from_sec1_bytes(public_key) else {
-        return Ok(false);
-    };
-    let Ok(sig) = tlv::parse_single(der_signature).and_then(|s| s.expect_tag(0x30)?.children()) else {
-        return Ok(false);
-    };
-    let mut plain = [0u8; 64];
-    for (i, int) in sig.iter().take(2).enumerate() {
-        let v = int.value;
-        let v = v.strip_prefix(&[0u8][..]).filter(|r| !r.is_empty()).unwrap_or(v);
-        if int.tag.0 != 0x02 || v.len() > 32 {
-            return Ok(false);
-        }
-        plain[i * 32 + 32 - v.len()..(i + 1) * 32].copy_from_slice(v);
-    }
-    let Ok(signature) = Signature::<BrainpoolP256r1>::from_slice(&plain) else {
-        return Ok(false);
-    };
-    Ok(key.verify_prehash(&hash, &signature).is_ok())
+/// Whether `signature` signs `message` with `key` under the DER
+/// AlgorithmIdentifier `algorithm` (with `digest`, a SignerInfo's digest
+/// algorithm, see [`SignatureAlgorithm::parse`]).
+fn verifies(
+    key: &Result<PublicKey, PaError>,
+    algorithm: &[u8],
+    digest: Option<Hash>,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, PaError> {
+    let algorithm = SignatureAlgorithm::parse(&tlv::parse_single(algorithm)?, digest)?;
+    Ok(key.clone()?.verifies(algorithm, message, signature))
 }
 
 /// Verifies `EF.CardSecurity` against `trust` on `today` and returns its SecurityInfos.
@@ -298,6 +276,8 @@ pub fn verify_card_security(der: &[u8], trust: &TrustList, today: CvcDate) -> Re
     }
 
     // RFC 5652 5.4: messageDigest and contentType attributes.
+    let digest_oid = algorithm_oid(digest_algorithm)?;
+    let hash = Hash::from_oid(&digest_oid).ok_or(PaError::UnsupportedAlgorithm(ObjectIdentifier(digest_oid)))?;
     let mut digest_ok = false;
     let mut type_ok = false;
     for attribute in signed_attrs.children()? {
@@ -307,7 +287,7 @@ pub fn verify_card_security(der: &[u8], trust: &TrustList, today: CvcDate) -> Re
         };
         let value = tlv::parse_single(values.value)?;
         if attr_type.value == ID_MESSAGE_DIGEST {
-            digest_ok = value.tag.0 == 0x04 && value.value == digest(&algorithm_oid(digest_algorithm)?, content)?;
+            digest_ok = value.tag.0 == 0x04 && value.value == hash.digest(content);
         } else if attr_type.value == ID_CONTENT_TYPE {
             type_ok = value.value == ID_SECURITY_OBJECT;
         }
@@ -331,28 +311,23 @@ pub fn verify_card_security(der: &[u8], trust: &TrustList, today: CvcDate) -> Re
         .into_iter()
         .find(|c| c.issuer == sid_issuer.raw && c.serial == sid_serial.value)
         .ok_or(PaError::SignerCertificateMissing)?;
-    let signer_key = signer
-        .public_key
-        .as_deref()
-        .ok_or_else(|| PaError::UnsupportedAlgorithm(ObjectIdentifier(signer.signature_algorithm.clone())))?;
-
     // The signature covers the DER of the attributes as SET OF (RFC 5652 5.4).
     let mut signed_bytes = signed_attrs.raw.to_vec();
     signed_bytes[0] = 0x31;
-    if !verify_ecdsa(signer_key, &algorithm_oid(signature_algorithm)?, &signed_bytes, signature.value)? {
+    if !verifies(&signer.public_key, signature_algorithm.raw, Some(hash), &signed_bytes, signature.value)? {
         return Err(PaError::BadSignature);
     }
 
     let csca = trust.cscas.iter().find(|c| c.subject == signer.issuer).ok_or(PaError::UntrustedSigner)?;
-    let csca_key = csca
-        .public_key
-        .as_deref()
-        .ok_or_else(|| PaError::UnsupportedAlgorithm(ObjectIdentifier(csca.signature_algorithm.clone())))?;
-    if !verify_ecdsa(csca_key, &signer.signature_algorithm, &signer.tbs, &signer.signature)? {
+    if !verifies(&csca.public_key, &signer.signature_algorithm, None, &signer.tbs, &signer.signature)? {
         return Err(PaError::BadCertificateSignature);
     }
     if today < signer.not_before || signer.not_after < today {
-        return Err(PaError::SignerCertificateNotValid(today));
+        return Err(PaError::SignerCertificateNotValid {
+            on: today,
+            not_before: signer.not_before,
+            not_after: signer.not_after,
+        });
     }
     Ok(VerifiedCardSecurity { infos: CardAccess::parse(content)? })
 }

@@ -59,13 +59,32 @@ fn security_infos() -> Vec<u8> {
     tlv::encode(0x31, &set)
 }
 
+/// The kind of key a test PKI's CSCA and document signer have.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// An EC key on the curve OpenSSL calls `curve`, its parameters named or
+    /// explicit (`-param_enc explicit`, as German documents carry them).
+    Ec { curve: &'static str, explicit: bool },
+    /// RSA 2048 with PKCS #1 v1.5 signatures.
+    Rsa,
+    /// RSA 2048 with RSASSA-PSS signatures (salt as long as the hash).
+    RsaPss,
+}
+
 struct Pki {
     dir: tempfile::TempDir,
+    kind: Kind,
+    /// The hash of every signature, as OpenSSL names it (`sha256`).
+    md: &'static str,
 }
 
 impl Pki {
     fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
+        Self::of(Kind::Ec { curve: "brainpoolP256r1", explicit: false }, "sha256")
+    }
+
+    fn of(kind: Kind, md: &'static str) -> Self {
+        Self { dir: tempfile::tempdir().unwrap(), kind, md }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -77,100 +96,107 @@ impl Pki {
     }
 
     fn key(&self, name: &str) {
-        run("openssl", &["ecparam", "-name", "brainpoolP256r1", "-genkey", "-noout", "-out", &self.arg(name)]);
+        self.key_of(self.kind, name);
+    }
+
+    fn key_of(&self, kind: Kind, name: &str) {
+        let out = self.arg(name);
+        match kind {
+            Kind::Ec { curve, explicit } => {
+                let encoding = if explicit { "explicit" } else { "named_curve" };
+                run("openssl", &["ecparam", "-name", curve, "-param_enc", encoding, "-genkey", "-noout", "-out", &out]);
+            }
+            Kind::Rsa | Kind::RsaPss => {
+                run("openssl", &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &out]);
+            }
+        }
+    }
+
+    /// The options that sign with this PKI's hash and padding; `option` is
+    /// how the OpenSSL command takes a signature option.
+    fn signing(&self, option: &str) -> Vec<String> {
+        let mut args = vec![format!("-{}", self.md)];
+        if let Kind::RsaPss = self.kind {
+            args.extend([option, "rsa_padding_mode:pss", option, "rsa_pss_saltlen:digest"].map(String::from));
+        }
+        args
     }
 
     /// A self-signed CSCA; returns its DER encoding.
     fn csca(&self, name: &str, subject: &str) -> Vec<u8> {
         self.key(&format!("{name}.key"));
-        run(
-            "openssl",
-            &[
-                "req",
-                "-x509",
-                "-new",
-                "-key",
-                &self.arg(&format!("{name}.key")),
-                "-subj",
-                subject,
-                "-days",
-                "3650",
-                "-sha256",
-                "-out",
-                &self.arg(&format!("{name}.pem")),
-            ],
-        );
+        let (key, pem) = (self.arg(&format!("{name}.key")), self.arg(&format!("{name}.pem")));
+        let mut args = vec!["req", "-x509", "-new", "-key", &key, "-subj", subject, "-days", "3650", "-out", &pem];
+        let signing = self.signing("-sigopt");
+        args.extend(signing.iter().map(String::as_str));
+        run("openssl", &args);
         let der = format!("{name}.der");
-        run("openssl", &["x509", "-in", &self.arg(&format!("{name}.pem")), "-outform", "DER", "-out", &self.arg(&der)]);
+        run("openssl", &["x509", "-in", &pem, "-outform", "DER", "-out", &self.arg(&der)]);
         std::fs::read(self.path(&der)).unwrap()
     }
 
     /// A document signer certificate issued by `csca`.
     fn document_signer(&self, name: &str, csca: &str) {
-        self.key(&format!("{name}.key"));
-        run(
-            "openssl",
-            &[
-                "req",
-                "-new",
-                "-key",
-                &self.arg(&format!("{name}.key")),
-                "-subj",
-                "/C=DE/O=Test/CN=Test Document Signer",
-                "-out",
-                &self.arg(&format!("{name}.csr")),
-            ],
-        );
-        run(
-            "openssl",
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &self.arg(&format!("{name}.csr")),
-                "-CA",
-                &self.arg(&format!("{csca}.pem")),
-                "-CAkey",
-                &self.arg(&format!("{csca}.key")),
-                "-CAcreateserial",
-                "-days",
-                "365",
-                "-sha256",
-                "-out",
-                &self.arg(&format!("{name}.pem")),
-            ],
-        );
+        self.document_signer_of(self.kind, name, csca);
+    }
+
+    /// A document signer certificate with a key of `kind` issued by `csca`.
+    fn document_signer_of(&self, kind: Kind, name: &str, csca: &str) {
+        self.key_of(kind, &format!("{name}.key"));
+        let (key, csr, pem) =
+            (self.arg(&format!("{name}.key")), self.arg(&format!("{name}.csr")), self.arg(&format!("{name}.pem")));
+        run("openssl", &["req", "-new", "-key", &key, "-subj", "/C=DE/O=Test/CN=Test Document Signer", "-out", &csr]);
+        let (ca, ca_key) = (self.arg(&format!("{csca}.pem")), self.arg(&format!("{csca}.key")));
+        let mut args = vec![
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-days",
+            "365",
+            "-out",
+            &pem,
+        ];
+        let signing = self.signing("-sigopt");
+        args.extend(signing.iter().map(String::as_str));
+        run("openssl", &args);
     }
 
     /// EF.CardSecurity: `content` signed by the document signer `signer`.
     fn card_security(&self, signer: &str, content: &[u8]) -> Vec<u8> {
         let input = self.path("infos.der");
         std::fs::write(&input, content).unwrap();
-        let out = self.path("card_security.der");
-        run(
-            "openssl",
-            &[
-                "cms",
-                "-sign",
-                "-binary",
-                "-nodetach",
-                "-outform",
-                "DER",
-                "-econtent_type",
-                "0.4.0.127.0.7.3.2.1",
-                "-md",
-                "sha256",
-                "-nosmimecap",
-                "-in",
-                &input.display().to_string(),
-                "-signer",
-                &self.arg(&format!("{signer}.pem")),
-                "-inkey",
-                &self.arg(&format!("{signer}.key")),
-                "-out",
-                &out.display().to_string(),
-            ],
-        );
+        let (input, out) = (input.display().to_string(), self.arg("card_security.der"));
+        let (cert, key) = (self.arg(&format!("{signer}.pem")), self.arg(&format!("{signer}.key")));
+        let mut args = vec![
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-outform",
+            "DER",
+            "-econtent_type",
+            "0.4.0.127.0.7.3.2.1",
+            "-md",
+            self.md,
+            "-nosmimecap",
+            "-in",
+            &input,
+            "-signer",
+            &cert,
+            "-inkey",
+            &key,
+            "-out",
+            &out,
+        ];
+        let signing = self.signing("-keyopt");
+        args.extend(signing.iter().skip(1).map(String::as_str));
+        run("openssl", &args);
         std::fs::read(&out).unwrap()
     }
 }
@@ -263,7 +289,127 @@ fn expired_document_signer_is_rejected() {
     let (_pki, card_security, trust) = signed_setup();
     let mut later = today();
     later.year += 2;
-    assert_eq!(verify_card_security(&card_security, &trust, later), Err(PaError::SignerCertificateNotValid(later)));
+    let Err(PaError::SignerCertificateNotValid { on, not_before, not_after }) =
+        verify_card_security(&card_security, &trust, later)
+    else {
+        panic!("an expired signer must be refused as such");
+    };
+    assert_eq!(on, later);
+    assert!(not_before <= today() && today() <= not_after && not_after < later, "{not_before} to {not_after}");
+}
+
+#[test]
+fn document_signer_not_yet_valid_is_rejected() {
+    let (_pki, card_security, trust) = signed_setup();
+    let mut earlier = today();
+    earlier.year -= 1;
+    assert!(matches!(
+        verify_card_security(&card_security, &trust, earlier),
+        Err(PaError::SignerCertificateNotValid { on, .. }) if on == earlier
+    ));
+}
+
+/// A CSCA, a document signer it issued and an EF.CardSecurity signed by
+/// that, all of `kind` with the hash `md`, verify.
+fn verifies_with(kind: Kind, md: &'static str) {
+    let pki = Pki::of(kind, md);
+    let csca = pki.csca("csca", CSCA_SUBJECT);
+    pki.document_signer("ds", "csca");
+    if let Kind::Ec { explicit: true, .. } = kind {
+        let text = run("openssl", &["x509", "-in", &pki.arg("ds.pem"), "-noout", "-text"]);
+        assert!(text.contains("Field Type: prime-field"), "the signer's key carries explicit parameters: {text}");
+    }
+    let card_security = pki.card_security("ds", &security_infos());
+    let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
+    let verified = verify_card_security(&card_security, &trust, today())
+        .unwrap_or_else(|e| panic!("{kind:?} with {md} must verify: {e}"));
+    assert_eq!(verified.chip_key(Some(65)).unwrap().public_key, chip_point());
+}
+
+/// Every curve BSI TR-03116-2 and ICAO 9303-12 allow, each with a hash of
+/// its strength, with named and with explicit domain parameters.
+#[test]
+fn card_security_verifies_on_every_curve_with_named_and_explicit_parameters() {
+    for (curve, md) in [
+        ("brainpoolP224r1", "sha224"),
+        ("brainpoolP256r1", "sha256"),
+        ("brainpoolP320r1", "sha384"),
+        ("brainpoolP384r1", "sha384"),
+        ("brainpoolP512r1", "sha512"),
+        ("secp224r1", "sha224"),
+        ("prime256v1", "sha256"),
+        ("secp384r1", "sha384"),
+        ("secp521r1", "sha512"),
+    ] {
+        for explicit in [false, true] {
+            verifies_with(Kind::Ec { curve, explicit }, md);
+        }
+    }
+}
+
+#[test]
+fn a_signer_on_another_curve_than_its_csca_verifies() {
+    // The case a review found refused as "unsupported algorithm
+    // ecdsa-with-SHA256": a brainpoolP224r1 signer with explicit
+    // parameters under a brainpoolP256r1 CSCA.
+    let pki = Pki::new();
+    let csca = pki.csca("csca", CSCA_SUBJECT);
+    pki.document_signer_of(Kind::Ec { curve: "brainpoolP224r1", explicit: true }, "ds", "csca");
+    let card_security = pki.card_security("ds", &security_infos());
+    let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
+    assert!(verify_card_security(&card_security, &trust, today()).is_ok());
+}
+
+#[test]
+fn rsa_signers_verify_with_pkcs1_and_pss_padding() {
+    verifies_with(Kind::Rsa, "sha256");
+    verifies_with(Kind::RsaPss, "sha256");
+    verifies_with(Kind::RsaPss, "sha512");
+}
+
+#[test]
+fn a_curve_eid_documents_do_not_use_is_refused_as_such() {
+    // secp256k1 = 1.3.132.0.10.
+    let named = Pki::of(Kind::Ec { curve: "secp256k1", explicit: false }, "sha256");
+    let csca = named.csca("csca", CSCA_SUBJECT);
+    assert_eq!(
+        TrustList::from_der_certificates([csca.as_slice()]).map(|_| ()),
+        Ok(()),
+        "a trust list may hold such a CSCA; it is refused only when it signs"
+    );
+    named.document_signer("ds", "csca");
+    let card_security = named.card_security("ds", &security_infos());
+    let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
+    assert_eq!(
+        verify_card_security(&card_security, &trust, today()),
+        Err(PaError::UnsupportedAlgorithm(ObjectIdentifier(vec![0x2B, 0x81, 0x04, 0x00, 0x0A])))
+    );
+
+    let explicit = Pki::of(Kind::Ec { curve: "secp256k1", explicit: true }, "sha256");
+    let csca = explicit.csca("csca", CSCA_SUBJECT);
+    explicit.document_signer("ds", "csca");
+    let card_security = explicit.card_security("ds", &security_infos());
+    let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
+    assert_eq!(verify_card_security(&card_security, &trust, today()), Err(PaError::UnknownDomainParameters));
+}
+
+#[test]
+fn a_pss_signature_checked_with_another_salt_length_fails() {
+    let pki = Pki::of(Kind::RsaPss, "sha256");
+    let csca = pki.csca("csca", CSCA_SUBJECT);
+    pki.document_signer("ds", "csca");
+    let mut card_security = pki.card_security("ds", &security_infos());
+    let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
+    assert!(verify_card_security(&card_security, &trust, today()).is_ok());
+    // The SignerInfo's signatureAlgorithm is outside what is signed: its
+    // PSS parameters (the last in the file) say the salt is 32 bytes long
+    // (saltLength [2] INTEGER 32); one byte less must fail.
+    let pss = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0A];
+    let at = card_security.windows(pss.len()).rposition(|w| w == pss).unwrap();
+    let salt = card_security[at..].windows(3).position(|w| w == [0xA2, 0x03, 0x02]).unwrap() + at + 4;
+    assert_eq!(card_security[salt], 32);
+    card_security[salt] = 31;
+    assert_eq!(verify_card_security(&card_security, &trust, today()), Err(PaError::BadSignature));
 }
 
 #[test]

@@ -16,6 +16,9 @@ packages=(
     # eID protocol tests: Debian's cvc-create/cvc-print and openssl as independent references,
     # and OpenPACE (libeac) whose cryptography drives the simulated ID card.
     openpace openssl libeac-dev libssl-dev
+    # An independent eID client: OpenSC's opensc-tool must recognise the
+    # simulated card as a German ID card (by its EF.DIR).
+    opensc
     # JOSE tests: an independent JWE/JWS implementation to check ours against.
     python3 python3-jwcrypto
     # The staff code tests: an independent TOTP implementation (OATH Toolkit).

@@ -28,7 +28,7 @@
 //! The PIN goes only into the `eid` core's zeroizing `Password`; no error,
 //! log line or statistic carries a secret or personal data.
 
-use eid::apdu::{CommandApdu, ResponseApdu, Status};
+use eid::apdu::{CommandApdu, ResponseApdu};
 use eid::card_access::{CardAccess, ChipAuthenticationInfo, PaceInfo};
 use eid::chat::{Chat, DataItem};
 use eid::chip_auth::{self, CaError};
@@ -364,7 +364,7 @@ impl<T: ApduTransport> EidReader<T> {
             Ok(outcome) => return Ok(outcome),
             Err(PaceFailure::Fault(e)) => return Err(e),
             Err(PaceFailure::Refused(PaceError::PinSuspended)) => {}
-            Err(PaceFailure::Refused(e)) => return Err(self.pin_refusal(info, e)),
+            Err(PaceFailure::Refused(e)) => return Err(Self::pin_refusal(e)),
         }
         let Some(can) = can else { return Err(CardError::PinSuspended) };
         let can = password(Password::can(can.expose()))?;
@@ -379,41 +379,20 @@ impl<T: ApduTransport> EidReader<T> {
         match self.pace(Some(&mut can_channel), info, pin, chat, true) {
             Ok(outcome) => Ok(outcome),
             Err(PaceFailure::Fault(e)) => Err(e),
-            Err(PaceFailure::Refused(e)) => Err(self.pin_refusal(info, e)),
+            Err(PaceFailure::Refused(e)) => Err(Self::pin_refusal(e)),
         }
     }
 
-    /// What a refused PIN means for the citizen. A card that says only
-    /// `6300` is asked for its retry counter with a fresh MSE:Set AT, which
-    /// costs no attempt (TR-03110-3 B.8: the counter is reported on it).
-    fn pin_refusal(&mut self, info: &PaceInfo, error: PaceError) -> CardError {
-        let left = match error {
-            PaceError::WrongPassword { retries_left: Some(n) } => n,
-            PaceError::WrongPassword { retries_left: None } => match self.pin_retries(info) {
-                Ok(n) => n,
-                Err(e) => return e,
-            },
-            other => return refusal(other),
-        };
-        match left {
-            0 => CardError::PinBlocked,
-            1 => CardError::PinSuspended,
-            n => CardError::WrongPin { attempts_left: n },
-        }
-    }
-
-    /// The PIN's retry counter as MSE:Set AT reports it.
-    fn pin_retries(&mut self, info: &PaceInfo) -> Result<u8, CardError> {
-        // Protocol and password reference only: no PACE follows (TR-03110-3 B.1).
-        let mut data = eid::tlv::encode(0x80, &info.protocol.oid().0);
-        eid::tlv::encode_into(0x83, &[PasswordKind::Pin as u8], &mut data);
-        let response = self.transmit(&CommandApdu::new(0x00, 0x22, 0xC1, 0xA4).with_data(data))?;
-        match response.sw.meaning() {
-            Status::Success => Ok(3),
-            Status::RetriesLeft(n) => Ok(n),
-            Status::Blocked => Ok(0),
-            Status::Deactivated | Status::ReferenceDataNotUsable => Err(CardError::Deactivated),
-            _ => Err(unreadable(EidFault::PinCounter { sw: response.sw.0 })),
+    /// What a refused PIN means for the citizen. `eid`'s PACE always
+    /// counts a wrong PIN's attempts left (bounded by what MSE:Set AT said
+    /// before it), so no further APDU is needed to ask for them.
+    fn pin_refusal(error: PaceError) -> CardError {
+        match error {
+            PaceError::WrongPassword { retries_left: Some(0) } => CardError::PinBlocked,
+            PaceError::WrongPassword { retries_left: Some(1) } => CardError::PinSuspended,
+            PaceError::WrongPassword { retries_left: Some(n) } => CardError::WrongPin { attempts_left: n },
+            PaceError::WrongPassword { retries_left: None } => unreadable(EidFault::Pace(error)),
+            other => refusal(other),
         }
     }
 

@@ -83,9 +83,53 @@ enum Df {
 /// An elementary file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ef {
+    Dir,
     CardAccess,
     CardSecurity,
     DataGroup(u8),
+}
+
+/// The applications' AIDs of a German ID card (TR-03110-4 A.1, ICAO Doc
+/// 9303-10 4.1 for ePass, the eSign application of TR-03117).
+const EPASS_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+const ESIGN_AID: [u8; 10] = [0xA0, 0x00, 0x00, 0x01, 0x67, 0x45, 0x53, 0x49, 0x47, 0x4E];
+/// The eSign application's cryptographic information application (CIA,
+/// ISO/IEC 7816-15): its AID, label and discretionary data as in the BSI's
+/// card information file for the nPA, which eID clients match.
+const ESIGN_CIA_AID: [u8; 15] =
+    [0xE8, 0x28, 0xBD, 0x08, 0x0F, 0xA0, 0x00, 0x00, 0x01, 0x67, 0x45, 0x53, 0x49, 0x47, 0x4E];
+const ESIGN_CIA_LABEL: &[u8] = b"CIA zu DF.eSign";
+
+/// EF.DIR (ISO/IEC 7816-4 8.2.1.1, FID 2F00, SFI 1E): one application
+/// template (`61`: `4F` AID, `50` label, `51` path, `73` discretionary data)
+/// per application, in the order of a real card.
+fn ef_dir() -> Vec<u8> {
+    let template = |aid: &[u8], extra: &[u8]| {
+        let mut value = Vec::new();
+        tlv::put(0x4F, aid, &mut value);
+        value.extend_from_slice(extra);
+        let mut out = Vec::new();
+        tlv::put(0x61, &value, &mut out);
+        out
+    };
+    let mut cia = Vec::new();
+    tlv::put(0x50, ESIGN_CIA_LABEL, &mut cia);
+    tlv::put(0x51, &[], &mut cia);
+    let mut discretionary = Vec::new();
+    tlv::put(0x4F, &ESIGN_AID, &mut discretionary);
+    tlv::put(0x73, &discretionary, &mut cia);
+    [template(&ESIGN_CIA_AID, &cia), template(&EPASS_AID, &[]), template(&EID_AID, &[]), template(&ESIGN_AID, &[])]
+        .concat()
+}
+
+/// Ways a card in the field differs from the specification, switched on
+/// for tests of the terminal's tolerance ([`SimCard::set_quirk`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quirk {
+    /// MSE:Set AT answers `9000` while the PIN has two attempts left,
+    /// instead of the warning `63C2` (a failed PACE says only `6300` on
+    /// this card anyway, as the specification allows).
+    HidesTheRetryCounter,
 }
 
 /// What PACE is waiting for (TR-03110-3 B.1: MSE:Set AT, then four GENERAL
@@ -162,6 +206,7 @@ pub struct SimCard {
     secrets: Secrets,
     pin_retries: u8,
     deactivated: bool,
+    quirk: Option<Quirk>,
     atr: Vec<u8>,
     df: Df,
     ef: Option<Ef>,
@@ -241,6 +286,7 @@ impl SimCard {
             secrets,
             pin_retries: PIN_ATTEMPTS,
             deactivated: false,
+            quirk: None,
             atr: make_atr(),
             df: Df::Master,
             ef: None,
@@ -268,6 +314,12 @@ impl SimCard {
     /// Switches the eID function off (`true`) or on.
     pub fn set_eid_deactivated(&mut self, yes: bool) {
         self.deactivated = yes;
+    }
+
+    /// Makes the card behave as some cards in the field do (`None`: as
+    /// specified).
+    pub fn set_quirk(&mut self, quirk: Option<Quirk>) {
+        self.quirk = quirk;
     }
 
     /// The PIN's retry counter: 3 fresh, 1 suspended, 0 blocked.
@@ -396,6 +448,7 @@ impl SimCard {
                     return Response::status(sw::WRONG_DATA);
                 };
                 let ef = match (hi, lo) {
+                    (0x2F, 0x00) if self.df == Df::Master => Some(Ef::Dir),
                     (0x01, 0x1C) => Some(Ef::CardAccess),
                     (0x01, 0x1D) => Some(Ef::CardSecurity),
                     (0x01, dg @ 0x01..=0x15) if self.df == Df::Eid => {
@@ -422,6 +475,7 @@ impl SimCard {
         let (ef, offset) = if c.p1 & 0x80 != 0 {
             // P1 = 100xxxxx: short EF identifier, P2 the offset (ISO/IEC 7816-4 11.2.2).
             let ef = match c.p1 & 0x1F {
+                0x1E if self.df == Df::Master => Ef::Dir,
                 0x1C => Ef::CardAccess,
                 0x1D => Ef::CardSecurity,
                 dg @ 0x01..=0x15 if self.df == Df::Eid && self.holder.data_group(dg).is_some() => Ef::DataGroup(dg),
@@ -439,6 +493,7 @@ impl SimCard {
             return Response::status(status);
         }
         let content = match ef {
+            Ef::Dir => Zeroizing::new(ef_dir()),
             Ef::CardAccess => Zeroizing::new(self.personal.card_access.clone()),
             Ef::CardSecurity => Zeroizing::new(self.personal.card_security.clone()),
             Ef::DataGroup(dg) => Zeroizing::new(self.holder.data_group(dg).unwrap_or_default()),
@@ -453,13 +508,13 @@ impl SimCard {
         Response { data, sw: status }
     }
 
-    /// Access conditions: EF.CardAccess always; EF.CardSecurity after PACE
+    /// Access conditions: EF.DIR and EF.CardAccess always; EF.CardSecurity after PACE
     /// and TA (TR-03110-3 A.1.2.2); a data group when the effective CHAT
     /// grants reading it (TR-03110-4 2.2.3.2).
     fn may_read(&self, ef: Ef) -> Result<(), u16> {
         let effective = self.session.as_ref().and_then(|s| s.ta.effective);
         match (ef, effective) {
-            (Ef::CardAccess, _) => Ok(()),
+            (Ef::Dir | Ef::CardAccess, _) => Ok(()),
             (_, None) => Err(sw::SECURITY_NOT_SATISFIED),
             (Ef::CardSecurity, Some(_)) => Ok(()),
             (Ef::DataGroup(dg), Some(chat)) if chat & (1 << (READ_DG_BASE + u32::from(dg))) != 0 => Ok(()),
@@ -473,6 +528,10 @@ impl SimCard {
     /// reference, `7F4C` CHAT.
     fn pace_set_at(&mut self, c: &Command) -> Response {
         self.pace = Pace::Idle;
+        // No data ends the PACE context; real cards answer `6700` to it.
+        if c.data.is_empty() {
+            return Response::status(sw::WRONG_LENGTH);
+        }
         let Some(objects) = tlv::read_all(&c.data) else {
             return Response::status(sw::WRONG_DATA);
         };
@@ -509,6 +568,7 @@ impl SimCard {
             0 => (Some(sw::BLOCKED), sw::retries(0)),
             // Suspended: the last attempt needs a PACE with the CAN first.
             1 if !can_session => (Some(sw::CONDITIONS), sw::retries(1)),
+            2 if self.quirk == Some(Quirk::HidesTheRetryCounter) => (None, sw::OK),
             n if n < PIN_ATTEMPTS => (None, sw::retries(n)),
             _ => (None, sw::OK),
         };

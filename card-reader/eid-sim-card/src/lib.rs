@@ -43,7 +43,9 @@
 //!
 //! # The card's behaviour
 //!
-//! - MF with EF.CardAccess (FID 011C, SFI 1C, always readable) and
+//! - MF with EF.DIR (FID 2F00, SFI 1E, always readable: the eSign CIA,
+//!   ePass, eID and eSign application templates), EF.CardAccess (FID 011C,
+//!   SFI 1C, always readable) and
 //!   EF.CardSecurity (FID 011D, SFI 1D, after PACE and TA); the eID
 //!   application (AID `E8 07 04 00 7F 00 07 03 02`) with DG1 to DG10, DG13
 //!   (if the holder has a birth name) and DG17 as SFI/FID `01xx`.
@@ -52,7 +54,9 @@
 //!   then the PIN inside that channel), `63C0` when blocked (unblock after
 //!   PACE with the PUK: `00 2C 03 03`), `6283` when the eID function is
 //!   deactivated. A wrong password fails the last GENERAL AUTHENTICATE
-//!   with `6300`.
+//!   with `6300`. MSE:Set AT without data (which ends a PACE context)
+//!   answers `6700`. [`card::Quirk`] makes the card behave as some cards in
+//!   the field do, for tests of the terminal's tolerance.
 //! - After PACE every command must be in AES secure messaging; a bad MAC
 //!   or SSC answers `6988` and ends the session.
 //! - TA version 2 against the trusted CVCA; the effective CHAT is the
@@ -64,6 +68,19 @@
 //!   5-digit transport PIN to a 6-digit PIN).
 //! - A plain (unprotected) command ends secure messaging, as does a warm
 //!   [`card::SimCard::reset`]; counters and the PIN survive both.
+//!
+//! # Where it differs from a real German ID card, and why
+//!
+//! | Here | A real card | Source |
+//! |---|---|---|
+//! | EF.DIR as the BSI's card information file (`npa.xml`) matches it; behind the ePass and eSign AIDs nothing (`6A82`) | the ePass (ICAO LDS) and eSign applications | BSI CIF for the nPA; OpenSC's `opensc-tool` recognises the card by it |
+//! | MSE:Set AT without data: `6700` | `6700` | observed with an independent eID client (#11); earlier `6A88` here |
+//! | a failed PACE: `6300` without a count | `63Cx` or `6300` | TR-03110-3 B.1 allows both; the terminal bounds the count itself |
+//! | MRZ as PACE password: `6A88` | the MRZ opens the ePass application | no travel document on this card |
+//! | no Restricted Identification, no auxiliary data (validity) verification | both (TR-03110-3 B.11.5, B.11.7) | not implemented yet (#11, part 5) |
+//! | the chip key's x-coordinate padded to 32 bytes in CA | always 32 bytes | OpenPACE's `Comp()` drops leading zeros (TR-03111 3.1.3 requires fixed length); worked around in [`ffi`] |
+//! | every key brainpoolP256r1, every signature ECDSA-SHA-256 | DS certificates on other curves and hashes too | enough for the protocol; passive authentication's other algorithms are tested with `openssl`-made certificates in `eid` |
+//! | ATR `3B 85 01 80 73 00 00 40 ..` (T=1, extended length) | a longer ATR with the card's historical bytes | extended length must be announced; the rest is the chip vendor's |
 //!
 //! # In the virtual reader
 //!
@@ -85,7 +102,7 @@ pub mod vpcd;
 
 use std::path::PathBuf;
 
-pub use card::{Secrets, SimCard};
+pub use card::{Quirk, Secrets, SimCard};
 pub use holder::{Address, CardHolder};
 pub use vpcd::VirtualCard;
 

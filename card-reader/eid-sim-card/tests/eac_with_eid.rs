@@ -86,7 +86,8 @@ fn wrong_pin_fails_and_the_next_pace_warns_two_attempts_left() {
     let mut card = fixture.card();
     let mut terminal = Terminal::new(&mut card);
     let wrong = terminal.pace(Password::pin("000000").unwrap(), None, false).unwrap_err();
-    assert_eq!(wrong, PaceError::WrongPassword { retries_left: None });
+    // The card says only 6300; MSE:Set AT said all three before it.
+    assert_eq!(wrong, PaceError::WrongPassword { retries_left: Some(2) });
     terminal.sm = None;
     let outcome = terminal.pace(Password::pin(PIN).unwrap(), None, false).unwrap();
     assert_eq!(outcome.warning, Some(PasswordWarning::RetriesLeft(2)));
@@ -149,7 +150,7 @@ fn changed_pin_is_required_afterwards() {
     terminal.sm = None;
     assert_eq!(
         terminal.pace(Password::pin(PIN).unwrap(), None, false).unwrap_err(),
-        PaceError::WrongPassword { retries_left: None }
+        PaceError::WrongPassword { retries_left: Some(2) }
     );
     terminal.sm = None;
     terminal.pace(Password::pin("246810").unwrap(), None, false).unwrap();

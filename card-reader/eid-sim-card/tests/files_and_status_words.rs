@@ -80,3 +80,32 @@ fn malformed_secrets_and_missing_card_files_are_typed_errors() {
     let missing = eid_sim_card::SimCard::new(&fixture.path("nowhere"), eid_sim_card::CardHolder::erika(), secrets);
     assert!(matches!(missing, Err(eid_sim_card::SimCardError::Io { .. })));
 }
+
+/// EF.DIR as the BSI's card information file for the German ID card
+/// (`npa.xml`) matches it: eID clients recognise the card by these 90 bytes
+/// (`00 B0 00 00 5A`) before they start PACE.
+const NPA_EF_DIR: &str = "61324F0FE828BD080FA000000167455349474E500F434941207A752044462E655369676E51\
+                          00730C4F0AA000000167455349474E61094F07A0000002471001610B4F09E80704007F0007\
+                          0302610C4F0AA000000167455349474E";
+
+#[test]
+fn ef_dir_lists_the_applications_of_a_german_id_card() {
+    let expected: Vec<u8> =
+        (0..NPA_EF_DIR.len()).step_by(2).map(|i| u8::from_str_radix(&NPA_EF_DIR[i..i + 2], 16).unwrap()).collect();
+    let fixture = Fixture::new();
+    let mut card = fixture.card();
+    assert_eq!(card.transmit(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00]), [0x90, 0x00]);
+    assert_eq!(card.transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x2F, 0x00]), [0x90, 0x00]);
+    let by_fid = card.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x5A]);
+    assert_eq!((&by_fid[..by_fid.len() - 2], sw(&by_fid)), (expected.as_slice(), 0x9000));
+    // By its short file identifier 1E, and readable before any PACE.
+    let by_sfi = card.transmit(&[0x00, 0xB0, 0x9E, 0x00, 0x00]);
+    assert_eq!((&by_sfi[..by_sfi.len() - 2], sw(&by_sfi)), (expected.as_slice(), 0x6282));
+}
+
+#[test]
+fn mse_set_at_without_data_ends_pace_with_wrong_length_as_real_cards_answer() {
+    let fixture = Fixture::new();
+    let mut card = fixture.card();
+    assert_eq!(card.transmit(&[0x00, 0x22, 0xC1, 0xA4]), [0x67, 0x00]);
+}

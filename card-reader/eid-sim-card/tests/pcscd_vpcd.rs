@@ -255,3 +255,24 @@ fn the_binary_serves_a_freshly_personalised_card_from_a_holder_file() {
     let _ = child.wait();
     pcscd.wait_until_removal_noticed(count);
 }
+
+/// OpenSC (Debian package `opensc`), an eID client written independently,
+/// recognises the German ID card by its EF.DIR: before the card had one,
+/// `opensc-tool` called it "Unsupported card".
+#[test]
+fn opensc_recognises_the_card_as_a_german_id_card() {
+    let pcscd = Pcscd::start();
+    let fixture = Fixture::new();
+    let inserted = pcscd.insert(fixture.card());
+    let reader = READER.to_str().unwrap();
+    let output = Command::new("opensc-tool")
+        .args(["--reader", reader, "--name", "--send-apdu", "00A4020C022F00", "--send-apdu", "00B000005A"])
+        .output()
+        .expect("run opensc-tool (Debian package opensc)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout.lines().next(), Some("German ID card (neuer Personalausweis, nPA)"), "{stdout}");
+    assert_eq!(stdout.matches("Received (SW1=0x90, SW2=0x00)").count(), 2, "EF.DIR selected and read: {stdout}");
+    assert!(stdout.contains("0B 4F 09 E8 07 04 00 7F 00 07 03 02"), "the eID application's template: {stdout}");
+    pcscd.pull(inserted);
+}

@@ -21,6 +21,9 @@
 //! (two attempts left, PACE goes on), `63C1` means the PIN is suspended and
 //! the next attempt needs the CAN first, `63C0`/`6983` mean blocked (unblock
 //! with the PUK), `6283`/`6984` mean the eID function is deactivated.
+//! A failed PIN attempt is never reported with more tries left than MSE:Set
+//! AT said before it, minus one: some cards answer `6300` without a count,
+//! or report the count from before the attempt.
 
 use bp256::r1::{AffinePoint, NonZeroScalar, ProjectivePoint};
 use thiserror::Error;
@@ -166,6 +169,33 @@ struct Context {
     password_kind: PasswordKind,
     k_pi: Zeroizing<Vec<u8>>,
     warning: Option<PasswordWarning>,
+}
+
+/// The PIN's retry counter when MSE:Set AT gives no warning (TR-03110-2 3.5.1).
+const PIN_ATTEMPTS: u8 = 3;
+
+impl Context {
+    /// A wrong PIN costs one attempt (TR-03110-2 3.5.1), so after it at most
+    /// one less is left than MSE:Set AT reported before it: `9000` means all
+    /// three, `63C2` two, `63C1` (after the CAN) one. The card's own count is
+    /// taken when it is lower; when the last attempt failed, the PIN is
+    /// blocked. Other passwords (CAN, PUK) have no such counter.
+    fn after_wrong_pin(&self, error: PaceError) -> PaceError {
+        let PaceError::WrongPassword { retries_left } = error else { return error };
+        if self.password_kind != PasswordKind::Pin {
+            return error;
+        }
+        let before = match self.warning {
+            None => PIN_ATTEMPTS,
+            Some(PasswordWarning::RetriesLeft(n)) => n,
+            Some(PasswordWarning::ResumedAfterCan) => 1,
+        };
+        let at_most = before.saturating_sub(1);
+        match retries_left.map_or(at_most, |n| n.min(at_most)) {
+            0 => PaceError::Blocked(PasswordKind::Pin),
+            n => PaceError::WrongPassword { retries_left: Some(n) },
+        }
+    }
 }
 
 /// General Authenticate: `7C` wrapper, chaining bit except on the last step
@@ -379,7 +409,8 @@ pub struct ExpectChipToken {
 impl ExpectChipToken {
     /// Checks `T_PICC` and opens the secure channel.
     pub fn handle(self, response: &ResponseApdu) -> Result<PaceOutcome, PaceError> {
-        check_ga_status(PaceStep::MutualAuthentication, response, self.ctx.password_kind)?;
+        check_ga_status(PaceStep::MutualAuthentication, response, self.ctx.password_kind)
+            .map_err(|e| self.ctx.after_wrong_pin(e))?;
         let step = PaceStep::MutualAuthentication;
         let t_picc = dynamic_data(step, response, 0x86)?;
         if !crypto::ct_eq(&t_picc, &self.expected_t_picc) {
@@ -560,6 +591,41 @@ mod tests {
         ] {
             let (state, _) = run_to_chip_token();
             assert_eq!(state.handle(&ResponseApdu::new(vec![], sw)).err(), Some(expected));
+        }
+    }
+
+    /// PACE with the PIN up to the chip's token, MSE:Set AT answered with `set_at`.
+    fn pin_run_to_chip_token(set_at: u16, can_established: bool) -> ExpectChipToken {
+        let mut rng = g1_keys();
+        let mut cfg = config(Password::pin("123456").unwrap());
+        cfg.can_established = can_established;
+        let (state, _) = start(cfg).unwrap();
+        let (state, _) = state.handle(&ResponseApdu::new(vec![], set_at)).unwrap();
+        let (state, _) = state.handle(&ok(dyn_data(0x80, Z)), &mut rng).unwrap();
+        let (state, _) = state.handle(&ok(dyn_data(0x82, MAP_PK_PICC)), &mut rng).unwrap();
+        state.handle(&ok(dyn_data(0x84, PK_PICC))).unwrap().0
+    }
+
+    #[test]
+    fn a_wrong_pin_never_leaves_more_attempts_than_before_it_minus_one() {
+        for (set_at, can, failed, expected) in [
+            // All three before: a card that says only 6300, or still 63C3, leaves two.
+            (0x9000, false, 0x6300, PaceError::WrongPassword { retries_left: Some(2) }),
+            (0x9000, false, 0x63C3, PaceError::WrongPassword { retries_left: Some(2) }),
+            (0x9000, false, 0x63C2, PaceError::WrongPassword { retries_left: Some(2) }),
+            // Two before: one left (the PIN is now suspended).
+            (0x63C2, false, 0x6300, PaceError::WrongPassword { retries_left: Some(1) }),
+            (0x63C2, false, 0x63C2, PaceError::WrongPassword { retries_left: Some(1) }),
+            // The last attempt, after the CAN: blocked, whatever the card says.
+            (0x63C1, true, 0x6300, PaceError::Blocked(PasswordKind::Pin)),
+            (0x63C1, true, 0x63C1, PaceError::Blocked(PasswordKind::Pin)),
+        ] {
+            let state = pin_run_to_chip_token(set_at, can);
+            assert_eq!(
+                state.handle(&ResponseApdu::new(vec![], failed)).err(),
+                Some(expected.clone()),
+                "Set AT {set_at:04X}, then {failed:04X}"
+            );
         }
     }
 

@@ -86,13 +86,16 @@ pub struct Credentials {
 pub struct Identification {
     secret: Secret,
     suspended: bool,
+    /// The PIN attempts left as last told to the citizen.
+    attempts_left: Option<u8>,
     step: IdentifyStep,
 }
 
 impl Identification {
     /// Identification with `secret`; asks for a card unless one is in.
     pub(crate) fn new(secret: Secret, card_present: bool) -> Self {
-        let mut identification = Identification { secret, suspended: false, step: IdentifyStep::InsertCard };
+        let mut identification =
+            Identification { secret, suspended: false, attempts_left: None, step: IdentifyStep::InsertCard };
         identification.start(card_present, None);
         identification
     }
@@ -210,7 +213,16 @@ impl Identification {
                 self.suspended = true;
                 self.start(card_present, Some(error));
             }
-            CardError::WrongPin { .. } | CardError::WrongCan | CardError::WrongPuk => {
+            CardError::WrongPin { attempts_left } => {
+                // Every wrong PIN costs an attempt (TR-03110-2 3.5.1): never
+                // more are left than one less than the citizen was last told,
+                // whatever a card reports after a fresh MSE:Set AT.
+                let attempts_left =
+                    self.attempts_left.map_or(attempts_left, |last| attempts_left.min(last.saturating_sub(1)).max(1));
+                self.attempts_left = Some(attempts_left);
+                self.start(card_present, Some(CardError::WrongPin { attempts_left }));
+            }
+            CardError::WrongCan | CardError::WrongPuk => {
                 self.start(card_present, Some(error));
             }
             other => self.step = IdentifyStep::Failed(other),
@@ -221,6 +233,25 @@ impl Identification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn told(identification: &Identification) -> Option<CardError> {
+        match identification.step() {
+            IdentifyStep::EnterSecret { error, .. } => error.clone(),
+            other => panic!("the PIN pad again, not {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_second_wrong_pin_never_shows_as_many_attempts_as_the_first() {
+        let mut identification = Identification::new(Secret::Pin, true);
+        identification.refused(CardError::WrongPin { attempts_left: 2 }, true);
+        assert_eq!(told(&identification), Some(CardError::WrongPin { attempts_left: 2 }));
+        // A card that reports its full counter again after a wrong PIN.
+        identification.refused(CardError::WrongPin { attempts_left: 2 }, true);
+        assert_eq!(told(&identification), Some(CardError::WrongPin { attempts_left: 1 }));
+        identification.refused(CardError::WrongPin { attempts_left: 3 }, true);
+        assert_eq!(told(&identification), Some(CardError::WrongPin { attempts_left: 1 }));
+    }
 
     fn type_digits(identification: &mut Identification, digits: &str) -> Option<Credentials> {
         for d in digits.chars() {

@@ -9,7 +9,7 @@ use card_reader::{CardEvent, CardReader, EidConfig, EidFault};
 use eid::passive_auth::PaError;
 use eid::terminal_auth::TaError;
 use eid_sim_card::personalise::{foreign_terminal_chain, personalise};
-use eid_sim_card::{CardHolder, Secrets, SimCard, VirtualCard};
+use eid_sim_card::{CardHolder, Quirk, Secrets, SimCard, VirtualCard};
 use reader_pcsc::{PcscError, PcscReader};
 use session::{CardDate, CardError, CardItem, Fault, Pin};
 use std::path::Path;
@@ -117,6 +117,26 @@ fn wrong_pin_decrements_the_retry_counter() {
     let card = insert(&mut reader, issuer.card());
     assert_eq!(reader.read(&pin("000000"), None, &ITEMS), Err(CardError::WrongPin { attempts_left: 2 }));
     assert_eq!(card.remove().pin_retries(), 2);
+}
+
+#[test]
+fn a_card_that_hides_its_retry_counter_is_never_said_to_have_three_attempts_after_a_wrong_pin() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let mut quirky = issuer.card();
+    quirky.set_quirk(Some(Quirk::HidesTheRetryCounter));
+    let card = insert(&mut reader, quirky);
+    let items = [CardItem::GivenNames];
+    // MSE:Set AT said 9000 (three left) and PACE failed with 6300: two left.
+    assert_eq!(reader.read(&pin("000000"), None, &items), Err(CardError::WrongPin { attempts_left: 2 }));
+    // The card says 9000 again with two left, so the reader can only bound
+    // the count by two; the session lowers it to one (its own test).
+    assert_eq!(reader.read(&pin("000000"), None, &items), Err(CardError::WrongPin { attempts_left: 2 }));
+    // The card does announce the suspended PIN, and the CAN opens it.
+    assert_eq!(reader.read(&pin(PIN), None, &items), Err(CardError::PinSuspended));
+    assert!(reader.read(&pin(PIN), Some(&pin(CAN)), &items).is_ok());
+    assert_eq!(card.remove().pin_retries(), 3);
 }
 
 #[test]

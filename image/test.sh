@@ -11,7 +11,9 @@
 #   4. A signed bundle built in this run installs into slot B from a
 #      maintenance stick, the machine boots B and marks it good; a bundle
 #      whose kiosk never starts is installed the same way, its slot fails
-#      and GRUB falls back to A.
+#      and GRUB falls back to A, where an older signed bundle is refused.
+#   5. In slot B of test 4, Ctrl+Alt+Backspace and Ctrl+Alt+Delete from a
+#      PS/2 and a USB keyboard neither end the kiosk nor reboot.
 # plus a plain Debian boot of the same packages for the boot-time ratio, and
 # prints the figures (image/figures.sh). Exits non-zero on any failure and
 # leaves no QEMU or container behind.
@@ -384,8 +386,11 @@ test_boot_and_update() {
 	# Second boot, no stick: GRUB tries B; once the kiosk is up, B is marked
 	# good (and the grubenv synced), the keys of test 5 are pressed, then
 	# QEMU is stopped.
+	# The USB controller of test 5 at a fixed PCI address: in the first free
+	# slot it would take the disk's, and the firmware's boot entry from the
+	# first boot would no longer find the disk.
 	qemu_start "$m/boot2.log" "$m/disk.img" "$m/vars.fd" \
-		-qmp "unix:$m/qmp.sock,server=on,wait=off" -device qemu-xhci,id=xhci
+		-qmp "unix:$m/qmp.sock,server=on,wait=off" -device qemu-xhci,id=xhci,addr=0x10
 	if qemu_wait "$m/boot2.log" "$MARKED_GOOD" "$BOOT_TIMEOUT" &&
 		grep -aq "$READY" "$m/boot2.log"; then
 		test_keyboard "$m/boot2.log" "$m/qmp.sock"
@@ -506,7 +511,7 @@ test_downgrade_refused() {
 # and with no second ready line, no restart of kiosk.service and no reboot
 # (QEMU runs with -no-reboot, so a reboot would end it).
 # Needs QEMU started with its monitor at SOCKET and a USB controller xhci:
-# -qmp unix:SOCKET,server=on,wait=off -device qemu-xhci,id=xhci.
+# -qmp unix:SOCKET,server=on,wait=off -device qemu-xhci,id=xhci,addr=...
 KEYBOARD_IGNORED="ignored an input device that the configuration does not allow"
 CHORD_IGNORED="ignored a quit key chord"
 
@@ -550,8 +555,8 @@ chord() {
 # and whose monitor is SOCKET; its kiosk has reported ready.
 test_keyboard() {
 	local log=$1 socket=$2 pid ready chords others before=$failures
-	kiosk_lines() { tr -d '\r' <"$log" | grep -a "$@"; }
-	pid=$(kiosk_lines -E "kiosk\[[0-9]+\]: .*$READY" | sed -E 's/.*kiosk\[([0-9]+)\].*/\1/' | head -1)
+	console_lines() { tr -d '\r' <"$log" | grep -a "$@"; }
+	pid=$(console_lines -E "kiosk\[[0-9]+\]: .*$READY" | sed -E 's/.*kiosk\[([0-9]+)\].*/\1/' | head -1)
 	[ -n "$pid" ] || { fail "5. no ready line of the kiosk in $log"; return; }
 	log "5. quit chords from a PS/2 and a USB keyboard (kiosk pid $pid)"
 	if ! chord "$socket" 1 ctrl alt backspace || ! chord "$socket" 1 ctrl alt delete; then
@@ -560,34 +565,38 @@ test_keyboard() {
 	fi
 	qmp "$socket" '{"execute":"device_add","arguments":{"driver":"usb-kbd","id":"testkbd","bus":"xhci.0"}}' ||
 		{ fail "5. QEMU did not plug in the USB keyboard"; return; }
-	if ! qemu_wait "$log" "kiosk\[$pid\]: .*input device allowed.*id=$TEST_KEYBOARD_ID" 60; then
-		show "$log"
-		fail "5. the kiosk did not take the USB keyboard $TEST_KEYBOARD_ID"
-		return
-	fi
+	# On: a kiosk that did not take it would not see its chords either, but
+	# the checks below still say whether the kiosk survived the PS/2 ones.
+	qemu_wait "$log" "kiosk\[$pid\]: .*input device allowed.*id=$TEST_KEYBOARD_ID" 60 ||
+		fail "5. the kiosk did not log the USB keyboard $TEST_KEYBOARD_ID as allowed"
 	# Backspace, Delete, then Delete eight times within two seconds
 	# (systemd's CtrlAltDelBurstAction= acts on seven).
 	if ! chord "$socket" 1 ctrl alt backspace || ! chord "$socket" 1 ctrl alt delete ||
 		! chord "$socket" 8 ctrl alt delete; then
 		fail "5. QEMU did not take the USB key events"
 	fi
-	# Time for a kiosk that quit to be restarted (RestartSec=2, its first
-	# frame within seconds) or for a reboot to end QEMU.
-	qemu_wait "$log" "$READY.*$READY" 20 || true
-	sleep 15
+	# Time for a kiosk that quit to be restarted (systemd logs its end at
+	# once, RestartSec=2, the new process logs within seconds) or for a
+	# reboot to end QEMU.
+	sleep 20
 	if [ -z "$QEMU_PID" ] || ! kill -0 "$QEMU_PID" 2>/dev/null; then
 		fail "5. the machine went down after the key chords"
 	fi
-	kiosk_lines -Eq "kiosk\[$pid\]: .*$KEYBOARD_IGNORED.*id=0001:0001" ||
+	# Ctrl+Alt+Delete reaches PID 1 through the kernel whatever the kiosk
+	# does: proof that the events were real key presses, and what would
+	# reboot without the mask and CtrlAltDelBurstAction=none.
+	console_lines -q 'ctrl-alt-del.target is masked' ||
+		fail "5. systemd did not see Ctrl+Alt+Delete (no refusal of the masked ctrl-alt-del.target)"
+	console_lines -Eq "kiosk\[$pid\]: .*$KEYBOARD_IGNORED.*id=0001:0001" ||
 		fail "5. the kiosk did not log the PS/2 keyboard 0001:0001 as ignored"
-	chords=$(kiosk_lines -Ec "kiosk\[$pid\]: .*$CHORD_IGNORED" || true)
+	chords=$(console_lines -Ec "kiosk\[$pid\]: .*$CHORD_IGNORED" || true)
 	[ "$chords" -eq 10 ] || fail "5. the kiosk logged $chords of the USB keyboard's 10 quit chords as ignored"
-	ready=$(kiosk_lines -c "$READY" || true)
+	ready=$(console_lines -c "$READY" || true)
 	[ "$ready" -eq 1 ] || fail "5. the kiosk reported ready $ready times: it was started again"
-	if kiosk_lines -Eq 'kiosk\.service: (Main process exited|Deactivated|Scheduled restart|Failed)'; then
-		fail "5. kiosk.service ended: $(kiosk_lines -E 'kiosk\.service: ' | tail -1)"
+	if console_lines -Eq 'kiosk\.service: (Main process exited|Deactivated|Scheduled restart|Failed)'; then
+		fail "5. kiosk.service ended: $(console_lines -E 'kiosk\.service: ' | tail -1)"
 	fi
-	others=$(kiosk_lines -oE 'kiosk\[[0-9]+\]' | sort -u | grep -vxF "kiosk[$pid]" || true)
+	others=$(console_lines -oE 'kiosk\[[0-9]+\]' | sort -u | grep -vxF "kiosk[$pid]" || true)
 	[ -z "$others" ] || fail "5. other kiosk processes than $pid logged: $(paste -sd' ' <<<"$others")"
 	if [ "$failures" -ne "$before" ]; then
 		show "$log"

@@ -8,6 +8,11 @@
 #
 # Environment:
 #   KIOSK_BIN        the kiosk binary to install (default target/debug/kiosk)
+#   APPLIANCE_BIN    the appliance's own programs (image/appliance; default
+#                    `appliance` beside KIOSK_BIN)
+#   IMAGE_VERSION    this build's version, numbers separated by dots (default
+#                    the UTC time of the build, YYYY.MM.DD.HHMMSS); RAUC
+#                    refuses bundles older than the running one
 #   IMAGE_BUILD_DIR  where everything goes (default target/image); emptied
 #                    first, nothing is reused between runs
 #   IMAGE_KEY_DIR    a directory with RAUC signing material (ca.pem,
@@ -23,6 +28,12 @@ here=image
 KIOSK_BIN=${KIOSK_BIN:-target/debug/kiosk}
 BUILD=$(realpath -m "${IMAGE_BUILD_DIR:-target/image}")
 [ -x "$KIOSK_BIN" ] || die "no kiosk binary at $KIOSK_BIN (cargo build -p kiosk, or set KIOSK_BIN)"
+APPLIANCE_BIN=${APPLIANCE_BIN:-$(dirname "$KIOSK_BIN")/appliance}
+[ -x "$APPLIANCE_BIN" ] || die "no appliance binary at $APPLIANCE_BIN (cargo build -p appliance, or set APPLIANCE_BIN)"
+IMAGE_VERSION=${IMAGE_VERSION:-$(date -u +%Y.%m.%d.%H%M%S)}
+# The form image/appliance/src/downgrade.rs compares; a running version it
+# cannot read would refuse every update.
+[[ $IMAGE_VERSION =~ ^[0-9]+(\.[0-9]+)*$ ]] || die "IMAGE_VERSION $IMAGE_VERSION is not numbers separated by dots"
 [ "$(id -u)" = 0 ] || die "run as root (mmdebstrap --mode=root, chroot)"
 
 # Partition sizes. A root slot holds the squashfs (about 110 MiB today) with
@@ -126,6 +137,14 @@ chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$BUILD/packages.txt"
 install -D -m 755 "$KIOSK_BIN" "$root/usr/bin/kiosk"
 strip --strip-all "$root/usr/bin/kiosk"
 cp -a "$here/rootfs/." "$root/"
+# The appliance's own programs (image/appliance), and RAUC's pre-install
+# handler as a link to them: RAUC starts a handler by its path alone.
+install -D -m 755 "$APPLIANCE_BIN" "$root/usr/lib/kiosk/appliance"
+strip --strip-all "$root/usr/lib/kiosk/appliance"
+ln -s appliance "$root/usr/lib/kiosk/rauc-pre-install"
+# The running system's version, which the pre-install handler compares a
+# bundle's with; the update bundle of this build carries the same.
+printf '%s\n' "$IMAGE_VERSION" >"$root/usr/lib/kiosk/version"
 install -d "$root/efi"
 # ConfigurationDirectory=kiosk of kiosk.service: systemd would create it at
 # start, which a read-only root does not allow. It holds the appliance's
@@ -144,6 +163,9 @@ done
 install -D -m 644 systemd/journald-kiosk.conf "$root/etc/systemd/journald.conf.d/kiosk.conf"
 install -D -m 644 systemd/logind-kiosk.conf "$root/etc/systemd/logind.conf.d/kiosk.conf"
 install -D -m 644 systemd/system-kiosk.conf "$root/etc/systemd/system.conf.d/kiosk.conf"
+# Debian's pcscd and rauc units, hardened by drop-ins (systemd/check.sh).
+install -D -m 644 systemd/pcscd-kiosk.conf "$root/etc/systemd/system/pcscd.service.d/kiosk.conf"
+install -D -m 644 systemd/rauc-kiosk.conf "$root/etc/systemd/system/rauc.service.d/kiosk.conf"
 
 # RAUC's keyring: the CA that signs bundles (generated here unless given).
 keys="$BUILD/keys"
@@ -170,9 +192,12 @@ systemctl --root="$root" enable kiosk.service var.mount efi.mount tmp.mount rauc
 	kiosk-update.service systemd-networkd.service >/dev/null 2>&1
 # No login anywhere: no getty on any virtual or serial console (logind's
 # NAutoVTs=0 keeps it from spawning them on demand), Ctrl-Alt-Del does
-# nothing, no waiting for the network before the kiosk shows.
+# nothing, no rescue or emergency mode (their shells are gone too, below;
+# a failed boot stays down instead of waiting for a root password), no
+# waiting for the network before the kiosk shows.
 systemctl --root="$root" mask getty@.service serial-getty@.service autovt@.service \
 	console-getty.service container-getty@.service getty.target ctrl-alt-del.target \
+	rescue.target rescue.service emergency.target emergency.service \
 	systemd-networkd-wait-online.service debug-shell.service \
 	dpkg-db-backup.timer dpkg-db-backup.service >/dev/null 2>&1
 printf 'buergerterminal\n' >"$root/etc/hostname"
@@ -181,6 +206,47 @@ printf 'buergerterminal\n' >"$root/etc/hostname"
 : >"$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id"
 : >"$root/etc/fstab"
+# No shell, no interpreter, no way to log in, to change user or to enter
+# other namespaces (#16, part 3): what someone who gets a keyboard or a
+# process on the terminal would reach for next. They are Essential packages
+# that came with the base system (perl came with usrmerge, whose work is
+# done once the root is merged). Nothing in the appliance runs them: its own
+# programs are one binary (image/appliance), its units and udev rules start
+# programs directly. Deleted after everything that runs in the root at build
+# time; removed.txt in the build directory lists every file with its
+# package, and image/test.sh checks that none of them is left.
+# dash, /bin/sh, goes too, unless RAUC's post-install handler of the GRUB
+# boot chain (image/rootfs/usr/lib/kiosk/rauc-post-install) is still a shell
+# script; image/test.sh makes the same exception, on the same test.
+removed="$BUILD/removed.txt"
+: >"$removed"
+# remove_files PACKAGE [NAME...]: lists PACKAGE's files (not directories:
+# other packages share them), or only those called NAME, for removal.
+remove_files() {
+	local package=$1 path
+	shift
+	dpkg-query --admindir="$root/var/lib/dpkg" -L "$package" | while read -r path; do
+		[ -d "$root$path" ] && continue
+		[ -e "$root$path" ] || [ -L "$root$path" ] || continue
+		if [ $# -gt 0 ]; then
+			case " $* " in *" ${path##*/} "*) ;; *) continue ;; esac
+		fi
+		printf '%s %s\n' "$package" "$path"
+	done >>"$removed"
+}
+for package in bash login passwd perl-base \
+	$(awk '$1 ~ /^(perl|perl-modules-.*|libperl.*|.*-perl|debconf|adduser|usrmerge)$/ { print $1 }' "$BUILD/packages.txt"); do
+	remove_files "$package"
+done
+remove_files util-linux su runuser sulogin agetty getty nsenter unshare setpriv
+remove_files systemd systemd-run
+# klibc's shell, for initramfs-tools (the initramfs is made by now).
+remove_files klibc-utils sh sh.shared
+if ! head -n 1 "$root/usr/lib/kiosk/rauc-post-install" 2>/dev/null | grep -qx '#!/bin/sh'; then
+	remove_files dash
+fi
+cut -d' ' -f2- "$removed" | sed "s|^|$root|" | xargs -d '\n' rm -f
+log "removed $(wc -l <"$removed") files of shells, interpreters and login tools (removed.txt)"
 # No package manager at run time: dpkg is Essential, so it came with the
 # base system; its programs and database go (packages.txt keeps the list).
 rm -rf "$root"/usr/bin/dpkg* "$root"/usr/sbin/dpkg* "$root"/usr/bin/apt* \
@@ -266,7 +332,7 @@ rm -rf "$BUILD/genimage.tmp" "$BUILD/genimage.root"
 
 # --- 8. Update bundle ----------------------------------------------------------
 "$here/make-bundle.sh" "$BUILD" "$BUILD/root.squashfs" "$BUILD/root.verity" "$BUILD/roothash" \
-	"$BUILD/update.raucb"
+	"$BUILD/update.raucb" "$IMAGE_VERSION"
 
 record build_s "$(elapsed "$start" "$(now)")"
 record image_bytes "$(stat -c %s "$BUILD/disk.img")"

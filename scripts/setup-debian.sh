@@ -30,6 +30,8 @@ packages=(
     # container and in QEMU with UEFI firmware.
     mmdebstrap squashfs-tools cryptsetup-bin genimage rauc grub-efi-amd64-bin grub-common
     dosfstools mtools e2fsprogs fdisk binutils qemu-system-x86 ovmf systemd-container procps util-linux
+    # The image tests' key presses go to QEMU's monitor (QMP) through socat.
+    socat
 )
 
 missing=()

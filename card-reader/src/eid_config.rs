@@ -11,10 +11,20 @@
 //! DIR/terminal/terminal.cvcert  the authentication terminal certificate
 //! DIR/terminal/terminal.pkcs8   the terminal's private key (DER PKCS#8 or RFC 5915)
 //! DIR/trust/*.der               country signing CA certificates (X.509 DER), e.g. csca.der
+//! DIR/trust/*.ml                CSCA Master Lists (ICAO Doc 9303-12 9), optional
+//! DIR/trust/*.crl               CSCA revocation lists (X.509 CRL, DER), optional
 //! ```
+//!
+//! The `*.der` CSCAs are the anchors: a Master List adds its CSCAs only if
+//! its signer was issued by one of them (or by a CSCA of a Master List read
+//! before it, in name order), and a CRL counts only if a CSCA signed it. A
+//! CRL whose next update is past is still used (it lists everything revoked
+//! until it was issued, and refusing every card because a state publishes
+//! late would shut citizens out for what is the maintainer's task): the
+//! terminal warns in the journal and reports it ([`EidConfig::stale_lists`]).
 
 use eid::cvc::{Cvc, CvcDate, CvcError, TerminalChain};
-use eid::passive_auth::{PaError, TrustList};
+use eid::passive_auth::{CrlDates, PaError, TrustList};
 use eid::terminal_auth::{TaError, TerminalKey};
 use session::CardItem;
 use session::config_file::{ConfigFileError, read_file};
@@ -73,6 +83,22 @@ pub enum EidConfigError {
         /// Why.
         source: PaError,
     },
+    /// A CSCA Master List cannot be used.
+    #[error("{path} is not a usable CSCA Master List: {source}; get the current list from the issuing state's CSCA")]
+    MasterList {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: PaError,
+    },
+    /// A revocation list cannot be used.
+    #[error("{path} is not a usable CSCA revocation list: {source}; get the current CRL from the issuing state's CSCA")]
+    Crl {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: PaError,
+    },
     /// The trust directory holds no `*.der` certificate.
     #[error("no country signing CA certificate (*.der) in {0}")]
     NoTrustAnchor(PathBuf),
@@ -85,6 +111,16 @@ pub struct EidConfig {
     chain: TerminalChain,
     key: TerminalKey,
     trust: TrustList,
+    stale: Vec<StaleList>,
+}
+
+/// A revocation list past its next update, still in use (module docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaleList {
+    /// The file.
+    pub path: PathBuf,
+    /// What the list says of itself.
+    pub dates: CrlDates,
 }
 
 impl std::fmt::Debug for EidConfig {
@@ -100,6 +136,9 @@ impl std::fmt::Debug for EidConfig {
 /// The largest certificate or key file read: CV certificates and X.509 CSCA
 /// certificates are a few kilobytes.
 const FILE_LIMIT: u64 = 64 * 1024;
+/// The largest Master List or CRL read: Germany's Master List holds a few
+/// hundred CSCAs (under 1 MiB), a CRL some thousand entries.
+const LIST_LIMIT: u64 = 8 * 1024 * 1024;
 
 fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, EidConfigError> {
     Ok(read_file(path, FILE_LIMIT)?)
@@ -125,8 +164,8 @@ impl EidConfig {
         if key.public_key() != chain.terminal.public_key {
             return Err(EidConfigError::KeyMismatch);
         }
-        let trust = load_trust_list(&dir.join("trust"))?;
-        Ok(Self { chain, key, trust })
+        let (trust, stale) = load_trust_list(&dir.join("trust"), today())?;
+        Ok(Self { chain, key, trust, stale })
     }
 
     /// The verified DV and terminal certificates.
@@ -142,6 +181,11 @@ impl EidConfig {
         &self.trust
     }
 
+    /// The revocation lists past their next update (a maintenance task).
+    pub fn stale_lists(&self) -> &[StaleList] {
+        &self.stale
+    }
+
     /// The card items this terminal's certificate chain allows reading: a
     /// service asking for more cannot be served by this terminal.
     pub fn granted_items(&self) -> Vec<CardItem> {
@@ -149,31 +193,62 @@ impl EidConfig {
     }
 }
 
-/// Every `*.der` file in `dir`, in name order, as the CSCA trust list.
-fn load_trust_list(dir: &Path) -> Result<TrustList, EidConfigError> {
+/// The files of `dir` ending in `.extension`, in name order.
+fn files(dir: &Path, extension: &str) -> Result<Vec<PathBuf>, EidConfigError> {
     let listing = |source| EidConfigError::Directory { path: dir.into(), source };
-    let entries = std::fs::read_dir(dir).map_err(listing)?;
     let mut paths = Vec::new();
-    for entry in entries {
+    for entry in std::fs::read_dir(dir).map_err(listing)? {
         let path = entry.map_err(listing)?.path();
-        if path.extension().is_some_and(|e| e == "der") {
+        if path.extension().is_some_and(|e| e == extension) {
             paths.push(path);
         }
     }
     paths.sort();
-    if paths.is_empty() {
+    Ok(paths)
+}
+
+/// The CSCA trust list of `dir` (module docs): the `*.der` anchors, then
+/// the Master Lists, then the CRLs; with the CRLs stale on `today`.
+fn load_trust_list(dir: &Path, today: CvcDate) -> Result<(TrustList, Vec<StaleList>), EidConfigError> {
+    let anchors = files(dir, "der")?;
+    if anchors.is_empty() {
         return Err(EidConfigError::NoTrustAnchor(dir.into()));
     }
     let mut certificates = Vec::new();
-    for path in &paths {
+    for path in &anchors {
         let der = read(path)?;
         // Parse each on its own so an error names the file.
         TrustList::from_der_certificates([der.as_slice()])
             .map_err(|source| EidConfigError::TrustAnchor { path: path.clone(), source })?;
         certificates.push(der);
     }
-    TrustList::from_der_certificates(certificates.iter().map(|c| c.as_slice()))
-        .map_err(|source| EidConfigError::TrustAnchor { path: dir.into(), source })
+    let mut trust = TrustList::from_der_certificates(certificates.iter().map(|c| c.as_slice()))
+        .map_err(|source| EidConfigError::TrustAnchor { path: dir.into(), source })?;
+    for path in files(dir, "ml")? {
+        let added = trust
+            .add_master_list(&read_file(&path, LIST_LIMIT)?, today)
+            .map_err(|source| EidConfigError::MasterList { path: path.clone(), source })?;
+        tracing::info!(path = %path.display(), added, "CSCA Master List read");
+    }
+    let mut stale = Vec::new();
+    for path in files(dir, "crl")? {
+        let dates = trust
+            .add_crl(&read_file(&path, LIST_LIMIT)?)
+            .map_err(|source| EidConfigError::Crl { path: path.clone(), source })?;
+        match dates.next_update {
+            Some(next) if next < today => {
+                tracing::warn!(
+                    path = %path.display(), issuer = %dates.issuer, next_update = %next,
+                    "the CSCA revocation list is stale: still in use, but install the current one"
+                );
+                stale.push(StaleList { path, dates });
+            }
+            _ => {
+                tracing::info!(path = %path.display(), issuer = %dates.issuer, revoked = dates.revoked, "CSCA revocation list read")
+            }
+        }
+    }
+    Ok((trust, stale))
 }
 
 /// Today's date (UTC), for certificate validity (TR-03110-3 C.1.5 dates

@@ -229,3 +229,75 @@ fn no_error_detail_carries_the_pin() {
         assert!(messages(&err).iter().all(|m| !m.contains(attempt)), "{:?}", messages(&err));
     }
 }
+
+/// Writes `DIR/trust/csca.crl`: a CRL of the personalised test CSCA made
+/// with `openssl ca -gencrl`, revoking the certificates `revoke` (PEM files
+/// in `DIR/pki`), next due at `next_update` (`YYYYMMDDHHMMSSZ`).
+fn install_crl(card_dir: &Path, revoke: &[&str], next_update: &str) {
+    let dir = card_dir.parent().unwrap();
+    let pki = dir.join("pki");
+    let arg = |name: &str| pki.join(name).display().to_string();
+    std::fs::write(pki.join("index.txt"), "").unwrap();
+    std::fs::write(pki.join("crlnumber"), "01\n").unwrap();
+    let config = format!(
+        "[ca]\ndefault_ca = csca\n[csca]\ndatabase = {}\ncrlnumber = {}\ndefault_md = sha256\n",
+        arg("index.txt"),
+        arg("crlnumber")
+    );
+    std::fs::write(pki.join("ca.cnf"), config).unwrap();
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).output().expect("run openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ca = ["ca", "-config", &arg("ca.cnf"), "-keyfile", &arg("csca.key"), "-cert", &arg("csca.pem")];
+    for name in revoke {
+        openssl(&[&ca[..], &["-revoke", &arg(&format!("{name}.pem"))]].concat());
+    }
+    let last = "20250101000000Z";
+    openssl(
+        &[&ca[..], &["-gencrl", "-crl_lastupdate", last, "-crl_nextupdate", next_update, "-out", &arg("crl.pem")]]
+            .concat(),
+    );
+    let crl = dir.join("trust/csca.crl").display().to_string();
+    openssl(&["crl", "-in", &arg("crl.pem"), "-outform", "DER", "-out", &crl]);
+}
+
+#[test]
+fn a_card_whose_document_signer_is_revoked_is_not_genuine() {
+    let setup = setup_with(|card_dir| install_crl(card_dir, &["ds"], "20991231000000Z"));
+    assert!(setup.config.stale_lists().is_empty());
+    let mut reader = reader(setup, |_, _, answer| answer);
+    let err = reader.read(&pin("123456"), None, &ITEMS).unwrap_err();
+    assert!(
+        matches!(&err, CardError::NotGenuine(fault)
+            if matches!(cause(fault), EidFault::PassiveAuthentication(PaError::Revoked { .. }))),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_stale_revocation_list_is_used_and_reported() {
+    let setup = setup_with(|card_dir| install_crl(card_dir, &[], "20250201000000Z"));
+    let stale = setup.config.stale_lists().to_vec();
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert!(stale[0].path.ends_with("trust/csca.crl"));
+    assert_eq!(stale[0].dates.next_update.map(|d| d.to_string()).as_deref(), Some("2025-02-01"));
+    let mut reader = reader(setup, |_, _, answer| answer);
+    assert!(reader.read(&pin("123456"), None, &ITEMS).is_ok(), "a stale list does not stop the terminal");
+}
+
+#[test]
+fn a_revocation_list_no_trusted_csca_signed_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    personalise(dir.path()).unwrap();
+    install_crl(&dir.path().join("card"), &[], "20991231000000Z");
+    // The same CRL from another CSCA of the same name would not verify; a
+    // changed byte in its signed part does not either.
+    let path = dir.path().join("trust/csca.crl");
+    let mut der = std::fs::read(&path).unwrap();
+    let at = der.len() / 3;
+    der[at] ^= 0x01;
+    std::fs::write(&path, der).unwrap();
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(matches!(&err, card_reader::EidConfigError::Crl { path, .. } if path.ends_with("trust/csca.crl")), "{err}");
+}

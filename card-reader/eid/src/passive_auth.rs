@@ -30,6 +30,8 @@ use crate::tlv::{self, Tlv, TlvError};
 const ID_SIGNED_DATA: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
 /// `id-SecurityObject` = 0.4.0.127.0.7.3.2.1 (TR-03110-3 A.1.2.2).
 const ID_SECURITY_OBJECT: [u8; 8] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x02, 0x01];
+/// `id-icao-cscaMasterList` = 2.23.136.1.1.2 (ICAO Doc 9303-12 9).
+const ID_CSCA_MASTER_LIST: [u8; 6] = [0x67, 0x81, 0x08, 0x01, 0x01, 0x02];
 const ID_CONTENT_TYPE: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03];
 const ID_MESSAGE_DIGEST: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04];
 
@@ -94,22 +96,103 @@ pub enum PaError {
         /// The certificate's last day.
         not_after: CvcDate,
     },
+    /// The certificate is on its issuer's revocation list.
+    #[error("certificate {serial} of {issuer} is revoked")]
+    Revoked {
+        /// Its serial number, hex.
+        serial: String,
+        /// Its issuer (the issuing CSCA's name).
+        issuer: String,
+    },
+    /// A CRL or Master List is not of the expected shape.
+    #[error("malformed {0}")]
+    MalformedList(&'static str),
+    /// No CSCA in the trust list issued this CRL, or its signature does not
+    /// verify with any CSCA of that name.
+    #[error("the CRL of {0} is not signed by a trusted CSCA")]
+    UntrustedCrl(String),
     /// The SecurityInfos inside are malformed.
     #[error("signed SecurityInfos: {0}")]
     SecurityInfos(#[from] CardAccessError),
 }
 
-/// The configured country signing CA certificates.
+/// The country signing CAs a terminal trusts, and their revocation lists.
+///
+/// Its anchors are the CSCA certificates configured one by one; a CSCA
+/// Master List (ICAO Doc 9303-12 9) adds every CSCA it lists once its
+/// signer was issued by a CSCA already trusted; a CRL (RFC 5280 5) counts
+/// once it verifies with the key of the CSCA that issued it.
 #[derive(Clone, Debug, Default)]
 pub struct TrustList {
     cscas: Vec<Certificate>,
+    crls: Vec<Crl>,
+}
+
+/// What a CRL says about itself, for the maintainer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrlDates {
+    /// The issuing CSCA, as text (`C=DE, O=…, CN=…`).
+    pub issuer: String,
+    /// When it was issued.
+    pub this_update: CvcDate,
+    /// When the next one is due; past that day the list is stale.
+    pub next_update: Option<CvcDate>,
+    /// How many certificates it revokes.
+    pub revoked: usize,
 }
 
 impl TrustList {
     /// A trust list from DER X.509 CSCA certificates.
     pub fn from_der_certificates<'a>(certificates: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, PaError> {
         let cscas = certificates.into_iter().map(Certificate::parse).collect::<Result<_, _>>()?;
-        Ok(Self { cscas })
+        Ok(Self { cscas, crls: Vec::new() })
+    }
+
+    /// Adds the CSCAs of a CSCA Master List: a CMS SignedData of content
+    /// type `id-icao-cscaMasterList` holding `CscaMasterList ::= SEQUENCE {
+    /// version INTEGER, certList SET OF Certificate }`, whose signer's
+    /// certificate must have been issued by a CSCA of this list, be valid
+    /// `today` and not revoked. Returns how many CSCAs were new.
+    pub fn add_master_list(&mut self, der: &[u8], today: CvcDate) -> Result<usize, PaError> {
+        let (content, signer) = open_signed_data(der, &ID_CSCA_MASTER_LIST)?;
+        self.check_issued(&signer, today)?;
+        let malformed = || PaError::MalformedList("CSCA Master List");
+        let list = tlv::parse_single(content)?.expect_tag(0x30)?.children()?;
+        let [version, certificates] = list.as_slice() else { return Err(malformed()) };
+        if version.tag.0 != 0x02 || version.value != [0x00] || certificates.tag.0 != 0x31 {
+            return Err(malformed());
+        }
+        let mut added = 0;
+        for certificate in certificates.children()? {
+            let csca = Certificate::parse(certificate.raw)?;
+            if !self.cscas.iter().any(|known| known.tbs == csca.tbs) {
+                self.cscas.push(csca);
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+
+    /// Adds a CRL (DER `CertificateList`, RFC 5280 5.1) once its signature
+    /// verifies with a CSCA of this list that bears its issuer's name.
+    pub fn add_crl(&mut self, der: &[u8]) -> Result<CrlDates, PaError> {
+        let crl = Crl::parse(der)?;
+        let issued = self.cscas.iter().filter(|c| c.subject == crl.issuer).try_fold(false, |found, csca| {
+            Ok::<_, PaError>(
+                found || verifies(&csca.public_key, &crl.signature_algorithm, None, &crl.tbs, &crl.signature)?,
+            )
+        })?;
+        if !issued {
+            return Err(PaError::UntrustedCrl(name_text(&crl.issuer)));
+        }
+        let dates = CrlDates {
+            issuer: name_text(&crl.issuer),
+            this_update: crl.this_update,
+            next_update: crl.next_update,
+            revoked: crl.revoked.len(),
+        };
+        self.crls.push(crl);
+        Ok(dates)
     }
 
     /// Number of CSCAs.
@@ -121,6 +204,129 @@ impl TrustList {
     pub fn is_empty(&self) -> bool {
         self.cscas.is_empty()
     }
+
+    /// That a CSCA of this list issued `certificate` (its signature verifies
+    /// with one of the CSCAs of its issuer's name, as after a key rollover
+    /// there may be several), that it is valid `today`, and that neither it
+    /// nor that CSCA is on a CRL of this list.
+    fn check_issued(&self, certificate: &Certificate, today: CvcDate) -> Result<(), PaError> {
+        let mut candidates = self.cscas.iter().filter(|c| c.subject == certificate.issuer).peekable();
+        if candidates.peek().is_none() {
+            return Err(PaError::UntrustedSigner);
+        }
+        let mut issuer = None;
+        for csca in candidates {
+            if verifies(
+                &csca.public_key,
+                &certificate.signature_algorithm,
+                None,
+                &certificate.tbs,
+                &certificate.signature,
+            )? {
+                issuer = Some(csca);
+                break;
+            }
+        }
+        let csca = issuer.ok_or(PaError::BadCertificateSignature)?;
+        if today < certificate.not_before || certificate.not_after < today {
+            return Err(PaError::SignerCertificateNotValid {
+                on: today,
+                not_before: certificate.not_before,
+                not_after: certificate.not_after,
+            });
+        }
+        self.not_revoked(certificate)?;
+        self.not_revoked(csca)
+    }
+
+    fn not_revoked(&self, certificate: &Certificate) -> Result<(), PaError> {
+        let revoked = self
+            .crls
+            .iter()
+            .filter(|crl| crl.issuer == certificate.issuer)
+            .any(|crl| crl.revoked.contains(&certificate.serial));
+        if revoked {
+            let serial = certificate.serial.iter().map(|b| format!("{b:02X}")).collect();
+            return Err(PaError::Revoked { serial, issuer: name_text(&certificate.issuer) });
+        }
+        Ok(())
+    }
+}
+
+/// A CRL whose structure was read (RFC 5280 5.1); [`TrustList::add_crl`]
+/// checks its signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Crl {
+    tbs: Vec<u8>,
+    signature_algorithm: Vec<u8>,
+    signature: Vec<u8>,
+    issuer: Vec<u8>,
+    this_update: CvcDate,
+    next_update: Option<CvcDate>,
+    /// The revoked certificates' serial numbers (INTEGER contents).
+    revoked: Vec<Vec<u8>>,
+}
+
+impl Crl {
+    fn parse(der: &[u8]) -> Result<Self, PaError> {
+        let bad = || PaError::MalformedList("CRL");
+        let parts = tlv::parse_single(der)?.expect_tag(0x30)?.children()?;
+        let [tbs, algorithm, signature] = parts.as_slice() else { return Err(bad()) };
+        let fields = tbs.children()?;
+        // version (v2 = 1) is optional, then signature, issuer, thisUpdate.
+        let fields = match fields.first() {
+            Some(version) if version.tag.0 == 0x02 => &fields[1..],
+            _ => &fields[..],
+        };
+        let [_, issuer, this_update, rest @ ..] = fields else { return Err(bad()) };
+        let (next_update, rest) = match rest {
+            [next, rest @ ..] if matches!(next.tag.0, 0x17 | 0x18) => (Some(x509_time(next).ok_or_else(bad)?), rest),
+            _ => (None, rest),
+        };
+        let mut revoked = Vec::new();
+        if let Some(list) = rest.first().filter(|t| t.tag.0 == 0x30) {
+            for entry in list.children()? {
+                let entry = entry.children()?;
+                match entry.first() {
+                    Some(serial) if serial.tag.0 == 0x02 => revoked.push(serial.value.to_vec()),
+                    _ => return Err(bad()),
+                }
+            }
+        }
+        Ok(Self {
+            tbs: tbs.raw.to_vec(),
+            signature_algorithm: algorithm.raw.to_vec(),
+            signature: bit_string(signature).ok_or_else(bad)?.to_vec(),
+            issuer: issuer.raw.to_vec(),
+            this_update: x509_time(this_update).ok_or_else(bad)?,
+            next_update,
+            revoked,
+        })
+    }
+}
+
+/// A distinguished name as text: its country, organisation and common name
+/// attributes (RFC 4514 order reversed for reading), enough for a log line.
+fn name_text(name: &[u8]) -> String {
+    let attributes = tlv::parse_single(name)
+        .and_then(|n| n.children())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|rdn| rdn.children().ok()?.into_iter().next()?.children().ok())
+        .filter_map(|pair| {
+            let [oid, value, ..] = pair.as_slice() else { return None };
+            let key = match oid.value {
+                [0x55, 0x04, 0x03] => "CN",
+                [0x55, 0x04, 0x05] => "serialNumber",
+                [0x55, 0x04, 0x06] => "C",
+                [0x55, 0x04, 0x0A] => "O",
+                [0x55, 0x04, 0x0B] => "OU",
+                _ => return None,
+            };
+            Some(format!("{key}={}", String::from_utf8_lossy(value.value)))
+        })
+        .collect::<Vec<_>>();
+    if attributes.is_empty() { "an unnamed issuer".into() } else { attributes.join(", ") }
 }
 
 /// `EF.CardSecurity` whose signature chain was checked.
@@ -244,6 +450,18 @@ fn verifies(
 
 /// Verifies `EF.CardSecurity` against `trust` on `today` and returns its SecurityInfos.
 pub fn verify_card_security(der: &[u8], trust: &TrustList, today: CvcDate) -> Result<VerifiedCardSecurity, PaError> {
+    let (content, signer) = open_signed_data(der, &ID_SECURITY_OBJECT)?;
+    trust.check_issued(&signer, today)?;
+    Ok(VerifiedCardSecurity { infos: CardAccess::parse(content)? })
+}
+
+/// Opens a CMS SignedData (RFC 5652 5) with one SignerInfo and signed
+/// attributes: the content must be of `content_type` (and the
+/// `contentType` attribute say so), match the `messageDigest` attribute,
+/// and the signature over the attributes verify with the key of the
+/// signer's certificate, which is included. Returns the content and that
+/// certificate, whose issuer is for the caller to check.
+fn open_signed_data<'a>(der: &'a [u8], content_type: &[u8]) -> Result<(&'a [u8], Certificate), PaError> {
     let malformed = || PaError::MalformedSignedData;
     let content_info = tlv::parse_single(der)?.expect_tag(0x30)?.children()?;
     let [oid, explicit, ..] = content_info.as_slice() else {
@@ -254,10 +472,10 @@ pub fn verify_card_security(der: &[u8], trust: &TrustList, today: CvcDate) -> Re
     }
     let signed_data = tlv::parse_single(explicit.value)?.expect_tag(0x30)?.children()?;
     let encap = signed_data.get(2).ok_or_else(malformed)?.children()?;
-    let [content_type, wrapped, ..] = encap.as_slice() else {
+    let [encap_type, wrapped, ..] = encap.as_slice() else {
         return Err(malformed());
     };
-    if content_type.value != ID_SECURITY_OBJECT {
+    if encap_type.value != content_type {
         return Err(PaError::WrongContentType);
     }
     let content = tlv::parse_single(wrapped.value)?.expect_tag(0x04)?.value;
@@ -289,7 +507,7 @@ pub fn verify_card_security(der: &[u8], trust: &TrustList, today: CvcDate) -> Re
         if attr_type.value == ID_MESSAGE_DIGEST {
             digest_ok = value.tag.0 == 0x04 && value.value == hash.digest(content);
         } else if attr_type.value == ID_CONTENT_TYPE {
-            type_ok = value.value == ID_SECURITY_OBJECT;
+            type_ok = value.value == content_type;
         }
     }
     if !type_ok {
@@ -318,18 +536,7 @@ pub fn verify_card_security(der: &[u8], trust: &TrustList, today: CvcDate) -> Re
         return Err(PaError::BadSignature);
     }
 
-    let csca = trust.cscas.iter().find(|c| c.subject == signer.issuer).ok_or(PaError::UntrustedSigner)?;
-    if !verifies(&csca.public_key, &signer.signature_algorithm, None, &signer.tbs, &signer.signature)? {
-        return Err(PaError::BadCertificateSignature);
-    }
-    if today < signer.not_before || signer.not_after < today {
-        return Err(PaError::SignerCertificateNotValid {
-            on: today,
-            not_before: signer.not_before,
-            not_after: signer.not_after,
-        });
-    }
-    Ok(VerifiedCardSecurity { infos: CardAccess::parse(content)? })
+    Ok((content, signer))
 }
 
 #[cfg(test)]

@@ -446,3 +446,147 @@ fn content_that_is_not_a_security_object_is_rejected() {
     let plain = std::fs::read(Path::new(&out)).unwrap();
     assert_eq!(verify_card_security(&plain, &trust, today()), Err(PaError::WrongContentType));
 }
+
+impl Pki {
+    /// A CRL of the CSCA `csca` (`openssl ca -gencrl`) revoking the
+    /// certificates `revoke` (PEM names in this PKI), due again in `days`.
+    fn crl(&self, csca: &str, revoke: &[&str], days: u32) -> Vec<u8> {
+        let config = self.path(&format!("{csca}-ca.cnf"));
+        if !config.exists() {
+            std::fs::write(self.path(&format!("{csca}-index.txt")), "").unwrap();
+            std::fs::write(self.path(&format!("{csca}-crlnumber")), "01\n").unwrap();
+            let text = format!(
+                "[ca]\ndefault_ca = csca\n[csca]\ndatabase = {}\ncrlnumber = {}\ndefault_md = {}\n",
+                self.arg(&format!("{csca}-index.txt")),
+                self.arg(&format!("{csca}-crlnumber")),
+                self.md
+            );
+            std::fs::write(&config, text).unwrap();
+        }
+        let (config, key, cert) =
+            (config.display().to_string(), self.arg(&format!("{csca}.key")), self.arg(&format!("{csca}.pem")));
+        for name in revoke {
+            let pem = self.arg(&format!("{name}.pem"));
+            run("openssl", &["ca", "-config", &config, "-keyfile", &key, "-cert", &cert, "-revoke", &pem]);
+        }
+        let (pem, der) = (self.arg("crl.pem"), self.arg("crl.der"));
+        let days = days.to_string();
+        run(
+            "openssl",
+            &["ca", "-config", &config, "-keyfile", &key, "-cert", &cert, "-gencrl", "-crldays", &days, "-out", &pem],
+        );
+        run("openssl", &["crl", "-in", &pem, "-outform", "DER", "-out", &der]);
+        std::fs::read(self.path("crl.der")).unwrap()
+    }
+
+    /// A CSCA Master List (ICAO Doc 9303-12 9) of the DER certificates
+    /// `cscas`, signed by `signer` (a certificate of this PKI with its key).
+    fn master_list(&self, signer: &str, cscas: &[&[u8]]) -> Vec<u8> {
+        let mut list = tlv::encode(0x02, &[0x00]);
+        tlv::encode_into(0x31, &cscas.concat(), &mut list);
+        let input = self.path("masterlist-content.der");
+        std::fs::write(&input, tlv::encode(0x30, &list)).unwrap();
+        let (input, out) = (input.display().to_string(), self.arg("masterlist.der"));
+        let (cert, key) = (self.arg(&format!("{signer}.pem")), self.arg(&format!("{signer}.key")));
+        run(
+            "openssl",
+            &[
+                "cms",
+                "-sign",
+                "-binary",
+                "-nodetach",
+                "-outform",
+                "DER",
+                "-econtent_type",
+                "2.23.136.1.1.2",
+                "-md",
+                self.md,
+                "-nosmimecap",
+                "-in",
+                &input,
+                "-signer",
+                &cert,
+                "-inkey",
+                &key,
+                "-out",
+                &out,
+            ],
+        );
+        let printed = run("openssl", &["cms", "-cmsout", "-print", "-inform", "DER", "-in", &out]);
+        assert!(
+            printed.contains("eContentType: undefined (2.23.136.1.1.2)"),
+            "a CSCA Master List by its content type: {printed}"
+        );
+        std::fs::read(&out).unwrap()
+    }
+}
+
+/// The German CSCA is configured; the Master List brings another state's.
+#[test]
+fn a_master_list_signed_under_a_trusted_csca_adds_its_cscas() {
+    let pki = Pki::new();
+    let anchor = pki.csca("csca", CSCA_SUBJECT);
+    pki.document_signer("mls", "csca");
+    let other = pki.csca("other", "/C=FR/O=Test/CN=Other State CSCA");
+    pki.document_signer_of(Kind::Ec { curve: "brainpoolP256r1", explicit: false }, "ds", "other");
+    let card_security = pki.card_security("ds", &security_infos());
+
+    let mut trust = TrustList::from_der_certificates([anchor.as_slice()]).unwrap();
+    assert_eq!(verify_card_security(&card_security, &trust, today()), Err(PaError::UntrustedSigner));
+    let list = pki.master_list("mls", &[&anchor, &other]);
+    assert_eq!(trust.add_master_list(&list, today()), Ok(1), "the anchor is already trusted, the other state's is new");
+    assert_eq!(trust.len(), 2);
+    assert!(verify_card_security(&card_security, &trust, today()).is_ok());
+}
+
+#[test]
+fn a_master_list_from_an_untrusted_signer_or_altered_adds_nothing() {
+    let pki = Pki::new();
+    let anchor = pki.csca("csca", CSCA_SUBJECT);
+    let stranger = pki.csca("stranger", "/C=XX/O=Elsewhere/CN=Stranger");
+    pki.document_signer("mls", "stranger");
+    let mut trust = TrustList::from_der_certificates([anchor.as_slice()]).unwrap();
+    let list = pki.master_list("mls", &[&stranger]);
+    assert_eq!(trust.add_master_list(&list, today()), Err(PaError::UntrustedSigner));
+
+    pki.document_signer("mls", "csca");
+    let mut list = pki.master_list("mls", &[&stranger]);
+    let at = list.windows(stranger.len()).position(|w| w == stranger).unwrap();
+    list[at + 40] ^= 0x01;
+    assert_eq!(trust.add_master_list(&list, today()), Err(PaError::DigestMismatch));
+    assert_eq!(trust.len(), 1);
+}
+
+#[test]
+fn a_revoked_document_signer_is_refused() {
+    let (pki, card_security, mut trust) = signed_setup();
+    let dates = trust.add_crl(&pki.crl("csca", &[], 30)).unwrap();
+    assert_eq!((dates.issuer.as_str(), dates.revoked), ("C=DE, O=Test, CN=Test CSCA", 0));
+    assert!(dates.next_update.is_some_and(|next| next > today()), "{dates:?}");
+    assert!(verify_card_security(&card_security, &trust, today()).is_ok(), "an empty CRL revokes nothing");
+
+    let crl = pki.crl("csca", &["ds"], 30);
+    let text = run("openssl", &["crl", "-inform", "DER", "-in", &pki.arg("crl.der"), "-noout", "-text"]);
+    assert!(text.contains("Revoked Certificates:"), "{text}");
+    assert_eq!(trust.add_crl(&crl).map(|d| d.revoked), Ok(1));
+    assert!(matches!(
+        verify_card_security(&card_security, &trust, today()),
+        Err(PaError::Revoked { issuer, .. }) if issuer == "C=DE, O=Test, CN=Test CSCA"
+    ));
+}
+
+#[test]
+fn a_revoked_csca_no_longer_vouches_for_its_signers() {
+    let (pki, card_security, mut trust) = signed_setup();
+    trust.add_crl(&pki.crl("csca", &["csca"], 30)).unwrap();
+    assert!(matches!(verify_card_security(&card_security, &trust, today()), Err(PaError::Revoked { .. })));
+}
+
+#[test]
+fn a_crl_not_signed_by_its_csca_is_refused() {
+    let (pki, _, mut trust) = signed_setup();
+    // Same name, other key: an impostor's CRL.
+    pki.csca("impostor", CSCA_SUBJECT);
+    assert!(matches!(trust.add_crl(&pki.crl("impostor", &[], 30)), Err(PaError::UntrustedCrl(_))));
+    assert!(matches!(trust.add_crl(b"\x30\x03\x02\x01\x00"), Err(PaError::MalformedList("CRL"))));
+}

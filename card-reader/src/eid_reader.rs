@@ -88,11 +88,22 @@ pub enum TransportError {
 pub trait ApduTransport {
     /// Sends `command` and returns the card's response.
     fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError>;
+
+    /// Whether card and reader take extended-length APDUs, so that a whole
+    /// file can be asked for in one READ BINARY. Without it (the default)
+    /// files are read in short chunks, which every reader takes.
+    fn extended_length(&self) -> bool {
+        false
+    }
 }
 
 impl<T: ApduTransport + ?Sized> ApduTransport for &mut T {
     fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
         (**self).transmit(command)
+    }
+
+    fn extended_length(&self) -> bool {
+        (**self).extended_length()
     }
 }
 
@@ -293,7 +304,8 @@ impl<T: ApduTransport> EidReader<T> {
         mut channel: Option<&mut SecureMessaging>,
         sfi: u8,
     ) -> Result<Result<Zeroizing<Vec<u8>>, ReadError>, CardError> {
-        let (mut state, mut command) = files::read_by_sfi(sfi);
+        let chunk = if self.transport.extended_length() { files::EXTENDED_CHUNK } else { files::CHUNK };
+        let (mut state, mut command) = files::read_by_sfi(sfi, chunk);
         loop {
             let response = self.send(channel.as_deref_mut(), &command)?;
             match state.handle(&response) {

@@ -272,7 +272,7 @@ fn pace_then_terminal_and_chip_authentication_yield_a_fresh_channel() {
 
     // Read DG4 through the new channel and parse it into the identity.
     let dg4 = tlv::encode(0x64, &tlv::encode(0x0C, "Jürgen Ölaf".as_bytes()));
-    let (reader, command) = files::read_by_sfi(DataItem::GivenNames.short_file_id());
+    let (reader, command) = files::read_by_sfi(DataItem::GivenNames.short_file_id(), files::CHUNK);
     let (seen, response) = exchange(&mut fresh, &mut card_fresh, &command, |_| ResponseApdu::new(dg4.clone(), 0x9000));
     assert_eq!((seen.p1, seen.p2), (0x84, 0x00));
     let ReadNext::Done(content) = reader.handle(&response).unwrap() else {

@@ -19,6 +19,10 @@ impl ApduTransport for Transport {
     fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
         Transport::transmit(self, command).map_err(transport_error)
     }
+
+    fn extended_length(&self) -> bool {
+        Transport::extended_length(self)
+    }
 }
 
 /// The PC/SC error as the transport seam's: the card's own comings and

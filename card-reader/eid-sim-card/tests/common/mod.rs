@@ -106,7 +106,7 @@ impl<T: Transport> Terminal<T> {
     }
 
     pub fn read(&mut self, sfi: u8) -> Result<Vec<u8>, ReadError> {
-        let (mut state, mut command) = files::read_by_sfi(sfi);
+        let (mut state, mut command) = files::read_by_sfi(sfi, files::CHUNK);
         loop {
             let response = self.send(&command).unwrap();
             match state.handle(&response)? {

@@ -109,6 +109,30 @@ fn right_pin_reads_the_identity_and_umlauts_survive() {
     assert_eq!(id.document_type, None, "not requested, not read");
 }
 
+/// TR-03110-3 B.11 and ISO/IEC 7816-4: EF.CardAccess, PACE (5), TA (7),
+/// EF.CardSecurity, CA (2) and the SELECT of the eID application take 17
+/// APDUs, then one READ BINARY per data group, when every file comes in one.
+const MINIMUM_APDUS: usize = 17;
+
+#[test]
+fn with_extended_length_a_read_takes_the_protocols_minimum_of_apdus() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let card = insert(&mut reader, issuer.card());
+    reader.read(&pin(PIN), None, &ITEMS).unwrap();
+    assert_eq!(reader.last_stats().apdus, MINIMUM_APDUS + ITEMS.len(), "{:?}", reader.last_stats());
+    drop(card);
+    expect_event(&mut reader, CardEvent::Removed);
+
+    // Short APDUs only: EF.CardSecurity comes in chunks of 223 bytes.
+    let mut short = reader_pcsc::PcscReader::named(READER, Arc::clone(&issuer.config))
+        .with_length_mode(reader_pcsc::LengthMode::Short);
+    let _card = insert(&mut short, issuer.card());
+    short.read(&pin(PIN), None, &ITEMS).unwrap();
+    assert!(short.last_stats().apdus > MINIMUM_APDUS + ITEMS.len(), "{:?}", short.last_stats());
+}
+
 #[test]
 fn wrong_pin_decrements_the_retry_counter() {
     let _env = Env::start();

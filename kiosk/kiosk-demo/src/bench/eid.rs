@@ -17,15 +17,17 @@
 //! | eID application              | 1 SELECT                                           |
 //! | data groups                  | 1 READ BINARY by SFI each (it selects the file too)|
 //!
-//! that is `17 + n` ([`minimum_apdus`]). Ours is higher by the extra READ
-//! BINARY chunks: files are read in chunks of `eid::files::CHUNK` bytes so
-//! that protected answers fit short APDUs on every reader, which costs
+//! that is `17 + n` ([`minimum_apdus`]). With extended length (the card's
+//! ATR announces it, and pcscd and vpcd carry it) every file comes in one
+//! READ BINARY and a read takes exactly that. With short APDUs only
+//! (`apdus_per_read_short`), files are read in chunks of
+//! `eid::files::CHUNK` bytes so that protected answers fit, which costs
 //! EF.CardSecurity (about 1 KiB) four to five more.
 
 use super::median;
 use anyhow::{Context, Result, bail};
 use card_reader::{CardEvent, CardReader, EidConfig};
-use reader_pcsc::PcscReader;
+use reader_pcsc::{LengthMode, PcscReader};
 use session::{CardError, CardItem, Config, Pin};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -56,10 +58,13 @@ pub(super) fn figures() -> Result<()> {
     let mut runs = Vec::new();
     for _ in 0..EID_READS {
         runs.push(
-            read_when_inserted(EID_READER, Arc::clone(&eid), &pin, &service.card_data, PCSCD_WAIT)
+            read_when_inserted(EID_READER, Arc::clone(&eid), LengthMode::Auto, &pin, &service.card_data, PCSCD_WAIT)
                 .map_err(|e| anyhow::anyhow!("the eID read failed: {e}"))?,
         );
     }
+    let short =
+        read_when_inserted(EID_READER, Arc::clone(&eid), LengthMode::Short, &pin, &service.card_data, PCSCD_WAIT)
+            .map_err(|e| anyhow::anyhow!("the eID read with short APDUs failed: {e}"))?;
     let pace = median(&runs.iter().map(|r| r.pace_ms).collect::<Vec<_>>());
     let read = median(&runs.iter().map(|r| r.eac_read_ms).collect::<Vec<_>>());
     let last = runs.last().context("no eID read")?;
@@ -67,6 +72,7 @@ pub(super) fn figures() -> Result<()> {
     println!("pace_ms: {pace:.1} ms");
     println!("eac_read_ms: {read:.1} ms");
     println!("apdus_per_read: {} APDUs", last.apdus_per_read);
+    println!("apdus_per_read_short: {} APDUs (no extended length)", short.apdus_per_read);
     println!("apdus_minimum: {} APDUs", last.minimum_apdus);
     println!("apdu_bytes_per_read: {} bytes", last.apdu_bytes_per_read);
     Ok(())
@@ -154,11 +160,12 @@ fn read(reader: &mut PcscReader, pin: &Pin, items: &[CardItem]) -> Result<ReadFi
 fn read_when_inserted(
     reader: &str,
     config: Arc<EidConfig>,
+    length: LengthMode,
     pin: &Pin,
     items: &[CardItem],
     wait: Duration,
 ) -> Result<ReadFigures, CardError> {
-    let mut reader = PcscReader::named(reader, config);
+    let mut reader = PcscReader::named(reader, config).with_length_mode(length);
     let deadline = Instant::now() + wait;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());

@@ -232,6 +232,12 @@ impl ApduTransport for SlotTransport<'_> {
         let answer = Zeroizing::new(card.transmit(&bytes));
         ResponseApdu::from_bytes(&answer).map_err(|e| TransportError::Malformed(Fault::new(e)))
     }
+
+    /// The simulated card takes extended length, as its ATR says, and
+    /// nothing sits between it and the terminal.
+    fn extended_length(&self) -> bool {
+        true
+    }
 }
 
 /// A reader holding a simulated card. See the module documentation.

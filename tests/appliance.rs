@@ -100,6 +100,26 @@ fn a_fifo_in_the_eid_directory_does_not_keep_the_terminal_from_coming_up() {
 }
 
 #[test]
+fn a_terminal_whose_eid_authorisation_expired_says_so_and_reports_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("etc");
+    let eid = dir.path().join("eid");
+    std::fs::create_dir_all(&config).unwrap();
+    eid_sim_card::personalise::personalise(&eid).unwrap();
+    let expired = dir.path().join("expired");
+    eid_sim_card::personalise::expired_terminal_chain(&eid, &expired).unwrap();
+    for file in ["dv.cvcert", "terminal.cvcert", "terminal.pkcs8"] {
+        std::fs::copy(expired.join(file), eid.join("terminal").join(file)).unwrap();
+    }
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/appliance.toml")).unwrap();
+    let appliance = shipped.replace("eid-dir = \"/var/lib/kiosk/device/eid\"", &format!("eid-dir = {eid:?}"));
+    std::fs::write(config.join("appliance.toml"), appliance).unwrap();
+    let log = run_until_ready(dir.path(), &config);
+    assert!(log.contains("out of service: the eID authorisation is not valid today"), "the journal says why: {log}");
+    assert!(log.contains("DETESTKIOSK00003"), "and names the certificate: {log}");
+}
+
+#[test]
 fn a_terminal_whose_storage_is_locked_says_so_and_reports_ready() {
     for reason in ["storage-locked", "storage-unavailable"] {
         let dir = tempfile::tempdir().unwrap();

@@ -104,6 +104,14 @@ pub enum EidConfigError {
     NoTrustAnchor(PathBuf),
 }
 
+impl EidConfigError {
+    /// Whether the chain is sound but not valid today (expired, or not yet
+    /// valid): a renewal, not a repair, is needed.
+    pub fn is_outside_validity(&self) -> bool {
+        matches!(self, EidConfigError::Chain(CvcError::NotValid { .. }))
+    }
+}
+
 /// What the terminal needs for EAC and passive authentication. Load it once
 /// and share it (`Arc`) between readers; the private key is wiped when the
 /// last reference goes.
@@ -165,7 +173,20 @@ impl EidConfig {
             return Err(EidConfigError::KeyMismatch);
         }
         let (trust, stale) = load_trust_list(&dir.join("trust"), today())?;
-        Ok(Self { chain, key, trust, stale })
+        let config = Self { chain, key, trust, stale };
+        let valid_until = config.valid_until();
+        if valid_until <= day_in(RENEW_AHEAD_DAYS) {
+            tracing::warn!(%valid_until, "the eID authorisation expires soon: renew it before, or the terminal goes out of service");
+        } else {
+            tracing::info!(%valid_until, "eID authorisation valid");
+        }
+        Ok(config)
+    }
+
+    /// The last day the authorisation is valid: the earlier expiry of its
+    /// DV and terminal certificates (TR-03110-3 C.1.5).
+    pub fn valid_until(&self) -> CvcDate {
+        self.chain.dv.expiration.min(self.chain.terminal.expiration)
     }
 
     /// The verified DV and terminal certificates.
@@ -254,8 +275,18 @@ fn load_trust_list(dir: &Path, today: CvcDate) -> Result<(TrustList, Vec<StaleLi
 /// Today's date (UTC), for certificate validity (TR-03110-3 C.1.5 dates
 /// are calendar days).
 pub(crate) fn today() -> CvcDate {
-    let days = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
-    civil_date(days)
+    day_in(0)
+}
+
+/// How many days before its end the authorisation's expiry is warned about.
+/// Terminal certificates live for days, so a warning from two days ahead
+/// leaves the maintainer (or the fleet's renewal) a working day.
+const RENEW_AHEAD_DAYS: u64 = 2;
+
+/// The date `days` from today (UTC).
+fn day_in(days: u64) -> CvcDate {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
+    civil_date(now + days)
 }
 
 /// The proleptic Gregorian date `days` after 1970-01-01, counting in

@@ -92,3 +92,22 @@ fn a_file_far_larger_than_a_certificate_is_refused() {
     let err = EidConfig::load(dir.path()).unwrap_err();
     assert!(matches!(err, EidConfigError::File(ConfigFileError::TooLarge { .. })), "{err}");
 }
+
+#[test]
+fn an_expired_authorisation_is_told_apart_from_a_broken_one() {
+    let dir = personalised();
+    let valid = EidConfig::load(dir.path()).unwrap();
+    assert!(valid.valid_until() >= valid.chain().terminal.effective);
+    let expired = tempfile::tempdir().unwrap();
+    eid_sim_card::personalise::expired_terminal_chain(dir.path(), expired.path()).unwrap();
+    for file in ["dv.cvcert", "terminal.cvcert", "terminal.pkcs8"] {
+        replace(dir.path(), file, expired.path());
+    }
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(err.is_outside_validity(), "{err}");
+    let other = tempfile::tempdir().unwrap();
+    foreign_terminal_chain(other.path()).unwrap();
+    replace(dir.path(), "dv.cvcert", other.path());
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(!err.is_outside_validity(), "a chain of another CVCA needs a repair, not a renewal: {err}");
+}

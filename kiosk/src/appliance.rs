@@ -45,18 +45,31 @@ pub fn run(config_dir: &Path) -> Result<()> {
     let appliance = Appliance::load(config_dir);
     let display = Display::open(appliance.as_ref().map_or(InputPolicy::TouchOnly, Appliance::input_policy))?;
     let app = App::new().context("cannot create the kiosk UI")?;
-    let terminal = match appliance.and_then(|appliance| terminal_with(app.clone_strong(), config_dir, &appliance)) {
-        Ok(terminal) => Some(terminal),
+    let (terminal, problem) = match appliance
+        .and_then(|appliance| terminal_with(app.clone_strong(), config_dir, &appliance))
+    {
+        Ok(terminal) => (Some(terminal), None),
+        Err(error) if authorisation_expired(&error) => {
+            tracing::error!(error = %format!("{error:#}"), "out of service: the eID authorisation is not valid today; renew it");
+            (None, Some(SetupProblem::AuthorisationExpired))
+        }
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "out of service: the terminal is not set up completely");
-            None
+            (None, Some(SetupProblem::Incomplete))
         }
     };
-    let _languages = match terminal {
-        Some(_) => None,
-        None => Some(show_out_of_service(&app, SetupProblem::Incomplete)),
-    };
+    let _languages = problem.map(|problem| show_out_of_service(&app, problem));
     display.serve(&app, terminal.as_ref(), "kiosk ready")
+}
+
+/// Whether `error` is an eID authorisation (CV certificate chain) outside
+/// its validity period, rather than a missing or broken one.
+fn authorisation_expired(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<card_reader::EidConfigError>()
+            .is_some_and(card_reader::EidConfigError::is_outside_validity)
+    })
 }
 
 /// Shows only "out of service" and why, for a terminal that cannot run at

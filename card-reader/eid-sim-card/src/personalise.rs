@@ -388,6 +388,38 @@ pub fn restricted_terminal_chain(personalised: &Path, dir: &Path, data_groups: &
     )
 }
 
+/// Makes a terminal chain under the card's own CVCA into `dir` (layout of
+/// `DIR/terminal`) whose terminal certificate expired at the end of last
+/// year: a terminal whose authorisation was not renewed.
+pub fn expired_terminal_chain(personalised: &Path, dir: &Path) -> Result<(), SimCardError> {
+    mkdir(dir)?;
+    let keys = dir.join("keys");
+    mkdir(&keys)?;
+    write(&dir.join("cvca.cvcert"), &read(&personalised.join("terminal/cvca.cvcert"))?)?;
+    let dv = dir.join("dv.cvcert");
+    let dv_key = keys.join("dv.pkcs8");
+    let mut args = common_args("dv_domestic", "DETESTDVEID0003", 2, &dv);
+    args.extend([
+        format!("--sign-as={}", dir.join("cvca.cvcert").display()),
+        format!("--sign-with={}", personalised.join("pki/cvca.pkcs8").display()),
+        format!("--out-key={}", dv_key.display()),
+    ]);
+    args.extend(rights());
+    cvc_create_owned(&args)?;
+    let yy = current_yy();
+    let mut args = common_args("terminal", "DETESTKIOSK00003", 0, &dir.join("terminal.cvcert"));
+    args.retain(|a| !a.starts_with("--expires="));
+    args.extend([
+        format!("--issued={:02}0101", (yy + 98) % 100),
+        format!("--expires={:02}1231", (yy + 99) % 100),
+        format!("--sign-as={}", dv.display()),
+        format!("--sign-with={}", dv_key.display()),
+        format!("--out-key={}", dir.join("terminal.pkcs8").display()),
+    ]);
+    args.extend(rights());
+    cvc_create_owned(&args)
+}
+
 /// Makes a terminal chain under an impostor CVCA that carries the card's
 /// CVCA name ([`CVCA_CHR`]) but another key: the card accepts the name but
 /// must reject the DV certificate's signature.

@@ -34,6 +34,10 @@ pub enum SetupProblem {
     StorageLocked,
     /// The storage is missing, damaged or cannot be mounted.
     StorageUnavailable,
+    /// The terminal's eID authorisation (its CV certificates) has expired or
+    /// is not valid yet: it must not ask anyone for a PIN the card would
+    /// then refuse to use with it.
+    AuthorisationExpired,
 }
 
 impl SetupProblem {
@@ -43,6 +47,7 @@ impl SetupProblem {
             SetupProblem::Incomplete => "incomplete",
             SetupProblem::StorageLocked => "storage-locked",
             SetupProblem::StorageUnavailable => "storage-unavailable",
+            SetupProblem::AuthorisationExpired => "authorisation-expired",
         }
     }
 }
@@ -79,6 +84,7 @@ impl View {
             SetupProblem::Incomplete => SetupProblemId::Incomplete,
             SetupProblem::StorageLocked => SetupProblemId::StorageLocked,
             SetupProblem::StorageUnavailable => SetupProblemId::StorageUnavailable,
+            SetupProblem::AuthorisationExpired => SetupProblemId::AuthorisationExpired,
         });
     }
 

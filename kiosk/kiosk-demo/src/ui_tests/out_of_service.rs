@@ -26,6 +26,11 @@ fn a_terminal_that_cannot_run_says_why_in_german_and_english() -> Result<()> {
             "Its storage cannot be used. Please tell the staff: the maintenance service must check it. Use another terminal in the meantime.",
         ),
         (
+            SetupProblem::AuthorisationExpired,
+            "Seine Berechtigung, Ausweise zu lesen, ist abgelaufen. Bitte sagen Sie dem Personal Bescheid: Der Wartungsdienst muss sie erneuern. Nutzen Sie so lange ein anderes Terminal.",
+            "Its permission to read ID cards has expired. Please tell the staff: the maintenance service must renew it. Use another terminal in the meantime.",
+        ),
+        (
             SetupProblem::Incomplete,
             "Bitte fragen Sie das Personal oder nutzen Sie ein anderes Terminal. Es wurden keine Daten von Ihnen erfasst.",
             "Please ask the staff for help or use another terminal. No data was taken from you.",

@@ -2,7 +2,9 @@
 //! `kiosk run` as systemd starts it on a terminal that is not set up yet: it
 //! must come up anyway, say so in the journal, report ready over the
 //! notification socket and feed the watchdog, instead of failing and being
-//! restarted in a loop (which would also roll back an update).
+//! restarted in a loop (which would also roll back an update). The same for
+//! `kiosk out-of-service`, which the image starts when the storage cannot be
+//! unlocked or mounted.
 
 use std::io::Read;
 use std::os::unix::net::UnixDatagram;
@@ -31,6 +33,14 @@ fn receive(socket: &UnixDatagram, deadline: Instant) -> Option<String> {
 /// `kiosk run` on `config`, as systemd starts it: it must report ready and
 /// feed the watchdog. Returns what it logged until then.
 fn run_until_ready(dir: &std::path::Path, config: &std::path::Path) -> String {
+    let mut args = vec![std::ffi::OsString::from("run"), "--config".into()];
+    args.push(config.into());
+    until_ready(dir, &args)
+}
+
+/// The kiosk with `args`, as systemd starts it: it must report ready and
+/// feed the watchdog. Returns what it logged until then.
+fn until_ready(dir: &std::path::Path, args: &[std::ffi::OsString]) -> String {
     let state = dir.join("state");
     std::fs::create_dir_all(&state).unwrap();
     let socket_path = dir.join("notify");
@@ -39,8 +49,7 @@ fn run_until_ready(dir: &std::path::Path, config: &std::path::Path) -> String {
 
     let mut child = Killed(
         Command::new(env!("CARGO_BIN_EXE_kiosk"))
-            .args(["run", "--config"])
-            .arg(config)
+            .args(args)
             .env("NOTIFY_SOCKET", &socket_path)
             .env("WATCHDOG_USEC", "1000000")
             .env("STATE_DIRECTORY", &state)
@@ -88,4 +97,16 @@ fn a_fifo_in_the_eid_directory_does_not_keep_the_terminal_from_coming_up() {
     std::fs::write(config.join("appliance.toml"), appliance).unwrap();
     let log = run_until_ready(dir.path(), &config);
     assert!(log.contains("out of service") && log.contains("FIFO"), "the journal names the FIFO: {log}");
+}
+
+#[test]
+fn a_terminal_whose_storage_is_locked_says_so_and_reports_ready() {
+    for reason in ["storage-locked", "storage-unavailable"] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = until_ready(dir.path(), &["out-of-service".into(), "--reason".into(), reason.into()]);
+        let ready = format!("kiosk out of service: reason={reason}");
+        assert!(log.contains(&ready), "the journal says {ready:?}: {log}");
+        assert!(!log.contains("kiosk ready"), "and not that the kiosk is ready: {log}");
+        assert_eq!(std::fs::read_dir(dir.path().join("state")).unwrap().count(), 0, "nothing in the state directory");
+    }
 }

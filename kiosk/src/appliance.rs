@@ -13,11 +13,12 @@
 
 use crate::App;
 use crate::devices::Devices;
+use crate::input_guard::{DeviceId, InputPolicy, libinput_hook};
 use crate::screen::MemoryScreen;
 use crate::sd_notify::SdNotify;
 use crate::terminal::Terminal;
-use crate::view::View;
 use crate::view::receipt::paper_width;
+use crate::view::{SetupProblem, View};
 use anyhow::{Context, Result};
 use portal::FitConnectPortal;
 use portal::fitconnect::FitConnectConfig;
@@ -37,49 +38,115 @@ const DRM_DEVICE: &str = "/dev/dri/card0";
 /// How often the UI loop lets the terminal pump the devices and tick.
 const TICK: Duration = Duration::from_millis(50);
 
-/// Runs the terminal configured in `config_dir` until the UI stops.
+/// Runs the terminal configured in `config_dir`. The UI's event loop never
+/// ends by itself: if it does, something outside the kiosk ended it, and
+/// this returns an error (systemd restarts the kiosk).
 pub fn run(config_dir: &Path) -> Result<()> {
-    let screen = if Path::new(DRM_DEVICE).exists() {
-        None
-    } else {
-        tracing::warn!(device = DRM_DEVICE, "no display; rendering into memory");
-        Some(MemoryScreen::install().context("cannot install the in-memory screen")?)
-    };
+    let appliance = Appliance::load(config_dir);
+    let display = Display::open(appliance.as_ref().map_or(InputPolicy::TouchOnly, Appliance::input_policy))?;
     let app = App::new().context("cannot create the kiosk UI")?;
-    let terminal = match terminal(app.clone_strong(), config_dir) {
+    let terminal = match appliance.and_then(|appliance| terminal_with(app.clone_strong(), config_dir, &appliance)) {
         Ok(terminal) => Some(terminal),
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "out of service: the terminal is not set up completely");
-            View::out_of_service(&app);
             None
         }
     };
-    match screen {
-        Some(screen) => serve_in_memory(&app, terminal.as_ref(), screen),
-        None => serve(&app, terminal.as_ref()),
+    let _languages = match terminal {
+        Some(_) => None,
+        None => Some(show_out_of_service(&app, SetupProblem::Incomplete)),
+    };
+    display.serve(&app, terminal.as_ref(), "kiosk ready")
+}
+
+/// Shows only "out of service" and why, for a terminal that cannot run at
+/// all (its storage cannot be unlocked or mounted). Reads no configuration
+/// and nothing of the state directory, and takes no input.
+pub fn out_of_service(problem: SetupProblem) -> Result<()> {
+    tracing::error!(reason = problem.key(), "the terminal cannot run; showing out of service");
+    let display = Display::open(InputPolicy::Listed(Default::default()))?;
+    let app = App::new().context("cannot create the kiosk UI")?;
+    let _languages = show_out_of_service(&app, problem);
+    display.serve(&app, None, &format!("kiosk out of service: reason={}", problem.key()))
+}
+
+/// "Out of service" for `problem`, alternating between German and English,
+/// as nobody can choose a language there, for as long as the returned
+/// timer lives.
+fn show_out_of_service(app: &App, problem: SetupProblem) -> slint::Timer {
+    View::out_of_service(app, problem);
+    let mut view = View::default();
+    let mut english = false;
+    view.select_language(&session::Lang::german());
+    let alternate = slint::Timer::default();
+    alternate.start(slint::TimerMode::Repeated, LANGUAGE_ALTERNATION, move || {
+        english = !english;
+        view.select_language(&if english { session::Lang::english() } else { session::Lang::german() });
+    });
+    alternate
+}
+
+/// How long the out-of-service page shows one language before the next.
+const LANGUAGE_ALTERNATION: Duration = Duration::from_secs(8);
+
+/// Where the appliance draws: the display through DRM/KMS, or, without one
+/// (a container), memory.
+enum Display {
+    Kms,
+    Memory(MemoryScreen),
+}
+
+impl Display {
+    /// The display, with `policy` deciding which input devices reach the UI.
+    fn open(policy: InputPolicy) -> Result<Display> {
+        if Path::new(DRM_DEVICE).exists() {
+            slint::BackendSelector::new()
+                .backend_name("linuxkms".into())
+                .with_libinput_event_hook(libinput_hook(policy))
+                .select()
+                .context("cannot open the display")?;
+            Ok(Display::Kms)
+        } else {
+            tracing::warn!(device = DRM_DEVICE, "no display; rendering into memory");
+            Ok(Display::Memory(MemoryScreen::install().context("cannot install the in-memory screen")?))
+        }
+    }
+
+    /// Runs the UI; `ready` is logged once the first frame is drawn.
+    fn serve(self, app: &App, terminal: Option<&Rc<RefCell<Terminal>>>, ready: &str) -> Result<()> {
+        match self {
+            Display::Kms => {
+                serve(app, terminal, ready)?;
+                anyhow::bail!("the UI's event loop ended, which the kiosk never asks for: the display backend ended it")
+            }
+            Display::Memory(screen) => serve_in_memory(app, terminal, screen, ready),
+        }
     }
 }
 
 /// The terminal as `kiosk run` builds it from `config_dir`: its configuration,
 /// `appliance.toml` and the devices it names.
 pub fn terminal(app: App, config_dir: &Path) -> Result<Rc<RefCell<Terminal>>> {
+    terminal_with(app, config_dir, &Appliance::load(config_dir)?)
+}
+
+fn terminal_with(app: App, config_dir: &Path, appliance: &Appliance) -> Result<Rc<RefCell<Terminal>>> {
     let config = Config::load(Some(config_dir))?;
-    let appliance = Appliance::load(config_dir)?;
     let state = state_dir();
     tracing::info!(config = %config_dir.display(), state = %state.display(), "starting the terminal");
-    let reader = reader(&appliance)?;
-    let portal = Arc::new(portal(&appliance, &config, &state)?);
-    let printer = printer(&appliance, &config);
-    let staff = staff_seeds(&appliance);
+    let reader = reader(appliance)?;
+    let portal = Arc::new(portal(appliance, &config, &state)?);
+    let printer = printer(appliance, &config);
+    let staff = staff_seeds(appliance);
     let devices = Devices::start(reader, portal, printer).context("cannot start the device threads")?;
     Ok(Terminal::new(app, config, devices, staff, None))
 }
 
 /// Runs `app` (and `terminal`, if there is one) in Slint's event loop, on the
 /// display, until the UI is closed. Under systemd it reports ready once the
-/// first frame is on the screen and feeds the watchdog from the UI loop, so
-/// that a hung UI gets restarted.
-pub fn serve(app: &App, terminal: Option<&Rc<RefCell<Terminal>>>) -> Result<()> {
+/// first frame is on the screen (and logs `ready`) and feeds the watchdog
+/// from the UI loop, so that a hung UI gets restarted.
+pub fn serve(app: &App, terminal: Option<&Rc<RefCell<Terminal>>>, ready: &str) -> Result<()> {
     let timer = slint::Timer::default();
     if let Some(terminal) = terminal {
         let weak = Rc::downgrade(terminal);
@@ -101,10 +168,11 @@ pub fn serve(app: &App, terminal: Option<&Rc<RefCell<Terminal>>>) -> Result<()> 
     // The event loop runs due timers, then renders, then waits. A timer due
     // at once runs before the first frame; the one it starts runs in the next
     // turn, after the first frame was rendered and presented.
+    let ready = ready.to_owned();
     slint::Timer::single_shot(Duration::ZERO, move || {
         slint::Timer::single_shot(Duration::ZERO, move || {
             notify.ready();
-            tracing::info!("kiosk ready");
+            tracing::info!("{ready}");
         });
     });
     app.window().set_fullscreen(true);
@@ -114,12 +182,17 @@ pub fn serve(app: &App, terminal: Option<&Rc<RefCell<Terminal>>>) -> Result<()> 
 
 /// Like [`serve`], without a display: frames are rendered into memory, one
 /// a second (nobody looks at them; it shows the loop is alive).
-fn serve_in_memory(app: &App, terminal: Option<&Rc<RefCell<Terminal>>>, mut screen: MemoryScreen) -> Result<()> {
+fn serve_in_memory(
+    app: &App,
+    terminal: Option<&Rc<RefCell<Terminal>>>,
+    mut screen: MemoryScreen,
+    ready: &str,
+) -> Result<()> {
     let notify = SdNotify::from_env();
     app.show().context("cannot show the kiosk UI")?;
     screen.render();
     notify.ready();
-    tracing::info!("kiosk ready");
+    tracing::info!("{ready}");
     let mut fed = Instant::now();
     let mut drawn = Instant::now();
     loop {
@@ -151,6 +224,15 @@ pub struct Appliance {
     portal: PortalSettings,
     #[serde(default)]
     staff: Option<StaffSettings>,
+    #[serde(default)]
+    input: Option<InputSettings>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct InputSettings {
+    /// The input devices that reach the UI, as USB `vendor:product` ids.
+    allow: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,10 +309,28 @@ impl Appliance {
         if let Some(staff) = &self.staff {
             paths.push(("staff.codes-file", &staff.codes_file));
         }
+        if let Some(input) = &self.input {
+            anyhow::ensure!(
+                !input.allow.is_empty(),
+                "`input.allow` is empty, but must list at least the touch screen (USB \"vendor:product\" ids)"
+            );
+            for id in &input.allow {
+                id.parse::<DeviceId>().map_err(|error| anyhow::anyhow!("`input.allow`: {error}"))?;
+            }
+        }
         for (key, path) in paths {
             anyhow::ensure!(path.is_absolute(), "`{key}` is {}, but must be an absolute path", path.display());
         }
         Ok(())
+    }
+
+    /// Which input devices reach the UI: the listed ones, or, without an
+    /// `[input]` section, touch screens only.
+    fn input_policy(&self) -> InputPolicy {
+        match &self.input {
+            None => InputPolicy::TouchOnly,
+            Some(input) => InputPolicy::Listed(input.allow.iter().filter_map(|id| id.parse().ok()).collect()),
+        }
     }
 }
 
@@ -326,6 +426,19 @@ mod tests {
         let appliance = Appliance::load(&dir).unwrap();
         assert_eq!(appliance.printer.baud, 115_200);
         assert!(appliance.portal.api_url.starts_with("https://"));
+        assert_eq!(appliance.input_policy(), InputPolicy::TouchOnly);
+    }
+
+    #[test]
+    fn the_listed_input_devices_are_the_only_ones_allowed() {
+        let shipped =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/appliance.toml")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let listed = shipped.replace("[staff]", "[input]\nallow = [\"0eef:0001\", \"04D9:1203\"]\n\n[staff]");
+        std::fs::write(dir.path().join("appliance.toml"), listed).unwrap();
+        let policy = Appliance::load(dir.path()).unwrap().input_policy();
+        let id = |vendor, product| DeviceId { vendor, product };
+        assert_eq!(policy, InputPolicy::Listed([id(0x0eef, 1), id(0x04d9, 0x1203)].into_iter().collect()));
     }
 
     #[test]
@@ -340,6 +453,8 @@ mod tests {
                 "portal.api-url",
             ),
             ("device = \"/dev/ttyUSB0\"", "device = \"ttyUSB0\"", "printer.device"),
+            ("[staff]", "[input]\nallow = [\"0eef:0001\", \"keypad\"]\n\n[staff]", "input.allow"),
+            ("[staff]", "[input]\nallow = []\n\n[staff]", "input.allow"),
         ] {
             assert!(shipped.contains(from), "{from}");
             let dir = tempfile::tempdir().unwrap();

@@ -16,6 +16,7 @@
 pub mod appliance;
 pub mod devices;
 mod input;
+pub mod input_guard;
 pub mod screen;
 pub mod sd_notify;
 pub mod terminal;

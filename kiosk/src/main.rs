@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! `kiosk run`: the Bürgerterminal on its hardware, as `kiosk.service`
-//! starts it.
+//! starts it; `kiosk out-of-service`: what the terminal shows when it cannot
+//! run at all.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -23,11 +24,19 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "/etc/kiosk")]
         config: PathBuf,
     },
+    /// Only "out of service" on the display, and why, for a terminal that
+    /// cannot run at all; reads no configuration and no state.
+    OutOfService {
+        /// Why the terminal cannot run.
+        #[arg(long, value_enum)]
+        reason: kiosk::view::SetupProblem,
+    },
 }
 
 fn main() -> Result<()> {
     kiosk::init_logging();
     match Cli::parse().command {
         Command::Run { config } => kiosk::appliance::run(&config),
+        Command::OutOfService { reason } => kiosk::appliance::out_of_service(reason),
     }
 }

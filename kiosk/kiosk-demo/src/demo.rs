@@ -185,7 +185,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         }
         None => {
             let app = terminal.borrow().app().clone_strong();
-            kiosk::appliance::serve(&app, Some(&terminal))
+            kiosk::appliance::serve(&app, Some(&terminal), "kiosk ready")
         }
     }
 }

@@ -17,11 +17,35 @@ pub mod receipt;
 mod request;
 mod status_check;
 
-use crate::{Api, App, NoticeId, ScreenId, ServiceTile, Theme};
+use crate::{Api, App, NoticeId, ScreenId, ServiceTile, SetupProblemId, Theme};
 use chrono::{DateTime, Local};
 use session::{Config, Lang, Millis, Notice, ReceiptView, Screen, Secret, Session, WipeReason};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::time::Duration;
+
+/// Why a terminal cannot serve anyone and shows only "out of service".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SetupProblem {
+    /// Not set up completely: not enrolled, no eID authorisation, a broken
+    /// configuration (the journal says which).
+    Incomplete,
+    /// The encrypted storage could not be unlocked (the TPM refused: the
+    /// boot chain or the firmware's Secure Boot settings changed).
+    StorageLocked,
+    /// The storage is missing, damaged or cannot be mounted.
+    StorageUnavailable,
+}
+
+impl SetupProblem {
+    /// The problem's name in the journal and on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            SetupProblem::Incomplete => "incomplete",
+            SetupProblem::StorageLocked => "storage-locked",
+            SetupProblem::StorageUnavailable => "storage-unavailable",
+        }
+    }
+}
 
 /// What the passing of time alone can change on screen.
 type TimeVisible = (Screen, Option<u64>, Option<Notice>, Lang);
@@ -49,9 +73,13 @@ impl View {
         api.set_demo(demo);
     }
 
-    /// "Out of service": the terminal is not set up completely.
-    pub fn out_of_service(app: &App) {
-        app.global::<Api>().set_out_of_service(true);
+    /// "Out of service", and why: the terminal cannot serve anyone.
+    pub fn out_of_service(app: &App, problem: SetupProblem) {
+        app.global::<Api>().set_setup_problem(match problem {
+            SetupProblem::Incomplete => SetupProblemId::Incomplete,
+            SetupProblem::StorageLocked => SetupProblemId::StorageLocked,
+            SetupProblem::StorageUnavailable => SetupProblemId::StorageUnavailable,
+        });
     }
 
     /// Whether time changed something the citizen sees since the last
@@ -128,7 +156,7 @@ impl View {
         receipt::test_paper(lang, config, &self.clock, now)
     }
 
-    fn select_language(&mut self, lang: &Lang) {
+    pub(crate) fn select_language(&mut self, lang: &Lang) {
         if self.shown_lang.as_ref() == Some(lang) {
             return;
         }

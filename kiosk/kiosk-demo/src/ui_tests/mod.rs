@@ -9,6 +9,7 @@
 
 mod assist;
 mod citizen;
+mod out_of_service;
 
 use crate::demo::{SpecimenCard, default_card_file, terminal};
 use crate::touch::{Touchscreen, texts};

@@ -556,7 +556,9 @@ pub enum KeyTrustFailure {
         now: u64,
     },
     /// A certificate of the chain is not valid yet (or the terminal's clock is wrong).
-    #[error("a certificate of its chain is valid only from {not_before} (seconds since 1970), it is now {now}; check the terminal's clock")]
+    #[error(
+        "a certificate of its chain is valid only from {not_before} (seconds since 1970), it is now {now}; check the terminal's clock"
+    )]
     NotYetValid {
         /// The certificate's notBefore, seconds since the epoch.
         not_before: u64,

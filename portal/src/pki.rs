@@ -76,7 +76,9 @@ impl ExtendedKeyUsageValidator for AnyPurpose {
 /// What a path validation error of rustls-webpki means for a destination key.
 fn failure(error: webpki::Error) -> KeyTrustFailure {
     match error {
-        webpki::Error::UnknownIssuer => KeyTrustFailure::NotUnderAnchor,
+        // No issuer by name, or one by name whose key did not make the signature (a root or CA
+        // of the same name that is not the configured one): either way no path to the anchor.
+        webpki::Error::UnknownIssuer | webpki::Error::InvalidSignatureForPublicKey => KeyTrustFailure::NotUnderAnchor,
         webpki::Error::CertExpired { time, not_after } => {
             KeyTrustFailure::Expired { not_after: not_after.as_secs(), now: time.as_secs() }
         }
@@ -165,8 +167,8 @@ impl AdministrationPki {
         )
         .map_err(failure)?;
 
-        let certificate = Certificate::from_der(leaf_der.as_ref())
-            .map_err(|_| KeyTrustFailure::CertificateEncoding { index: 0 })?;
+        let certificate =
+            Certificate::from_der(leaf_der.as_ref()).map_err(|_| KeyTrustFailure::CertificateEncoding { index: 0 })?;
         let key_usage = certificate
             .tbs_certificate
             .extensions

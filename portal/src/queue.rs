@@ -251,10 +251,8 @@ impl Queue {
     fn checkpoint(&self) -> Result<(), PortalError> {
         // `wal_checkpoint` answers (busy, WAL frames, frames checkpointed); busy = 1 when a
         // reader kept it from finishing (https://sqlite.org/pragma.html#pragma_wal_checkpoint).
-        let busy: i64 = self
-            .connection
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
-            .map_err(storage)?;
+        let busy: i64 =
+            self.connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)).map_err(storage)?;
         self.checkpoint_pending.set(busy != 0);
         Ok(())
     }

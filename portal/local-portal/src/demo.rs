@@ -129,9 +129,14 @@ pub fn start_local_on(dir: &Path, keys: PortalKeys, listen: SocketAddr) -> Resul
 pub fn key_trust(base_url: &str, root_pem: &str) -> KeyTrust {
     KeyTrust {
         anchors_pem: root_pem.as_bytes().to_vec(),
-        crl_urls: [ROOT_CRL, ENCRYPTION_CA_CRL].iter().map(|name| format!("{base_url}/pki/{name}")).collect(),
+        crl_urls: crl_urls(base_url),
         max_key_age: DEFAULT_MAX_KEY_AGE,
     }
+}
+
+/// Where the local portal at `base_url` serves the test administration PKI's CRLs.
+pub fn crl_urls(base_url: &str) -> Vec<String> {
+    [ROOT_CRL, ENCRYPTION_CA_CRL].iter().map(|name| format!("{base_url}/pki/{name}")).collect()
 }
 
 fn random_secret() -> String {

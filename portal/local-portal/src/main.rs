@@ -47,10 +47,7 @@ fn serve(dir: PathBuf, port: u16) -> Result<(), local_portal::LocalPortalError> 
     write("client-secret.txt", setup.client.client_secret.as_bytes())?;
     println!("local portal on {}", setup.client.api_base_url);
     println!("token URL {}; client id {}", setup.client.token_url, setup.client.client_id);
-    println!(
-        "CA, administration PKI root, device certificate, key and client secret written to {}",
-        dir.display()
-    );
+    println!("CA, administration PKI root, device certificate, key and client secret written to {}", dir.display());
     println!("CRLs {}", setup.client.key_trust.crl_urls.join(" "));
     loop {
         std::thread::park();

@@ -74,9 +74,11 @@ impl Store {
             .map_err(db)?;
         // A store written before the key id was recorded (demo mode keeps its store) gets it.
         let has_kid: bool = connection
-            .query_row("SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'encryption_kid'", [], |row| {
-                row.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'encryption_kid'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
             .map(|count| count > 0)
             .map_err(db)?;
         if !has_kid {

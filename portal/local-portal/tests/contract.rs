@@ -166,7 +166,14 @@ fn the_token_endpoint_takes_the_client_by_http_basic_only() -> Result<(), Box<dy
     let base = BaseUrl::parse(&setup.client.api_base_url)?;
     let (id, secret) = (setup.client.client_id.as_str(), setup.client.client_secret.as_str());
     let token = |headers: &[(&str, &str)], form: &str| {
-        http.request("token", "POST", &base, "/token", headers, Some(("application/x-www-form-urlencoded", form.as_bytes())))
+        http.request(
+            "token",
+            "POST",
+            &base,
+            "/token",
+            headers,
+            Some(("application/x-www-form-urlencoded", form.as_bytes())),
+        )
     };
     let grant = "grant_type=client_credentials";
 

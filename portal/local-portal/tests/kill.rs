@@ -15,10 +15,10 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{bulky_waste, destination, local};
+use portal::fitconnect::KeyTrust;
 use portal::fitconnect::worker::{Checkpoint, Observer};
 use portal::queue::Step;
 use portal::slots::BULKY_WASTE;
-use portal::fitconnect::KeyTrust;
 use portal::tls::TlsMaterial;
 use portal::{FitConnectConfig, FitConnectPortal};
 use serde_json::json;

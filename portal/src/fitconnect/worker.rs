@@ -169,6 +169,19 @@ impl Worker {
                     self.queue.postpone(&item.tracking_number, self.config.confirm_interval)?;
                 }
                 Err(error @ PortalError::Storage { .. }) => return Err(error),
+                // The destination's key, not the portal, is at fault: this request waits the
+                // longest backoff and the others go on (see the module documentation of
+                // `fitconnect`).
+                Err(error @ PortalError::Crypto { .. }) => {
+                    let delay = self.config.backoff.max;
+                    tracing::warn!(
+                        request = %tracking_tag(&self.config.tls.client_key_pem, &item.tracking_number),
+                        %error,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "request not sent, its destination key does not pass the check; it stays queued"
+                    );
+                    self.queue.record_failure(&item.tracking_number, &error.to_string(), delay)?;
+                }
                 Err(error) => {
                     self.failures = self.failures.saturating_add(1);
                     let delay = self.config.backoff.delay(self.failures, OsRng.next_u64());

@@ -415,7 +415,7 @@ pub fn portal(appliance: &Appliance, config: &Config, state_dir: &Path) -> Resul
         secret.trim().to_owned(),
         tls,
         KeyTrust {
-            anchors_pem: read_text(&p.administration_pki_root_file)?.into_bytes(),
+            anchors_pem: read_text(&p.administration_pki_root_file)?.as_bytes().to_vec(),
             crl_urls: p.crl_urls.clone(),
             max_key_age: Duration::from_secs(p.key_max_age_seconds),
         },

@@ -500,9 +500,9 @@ pub enum CryptoCheck {
         destination_id: String,
         /// The key's id.
         kid: String,
-        /// What the check found.
+        /// What the check found (boxed: rustls-webpki's errors are large).
         #[source]
-        cause: KeyTrustFailure,
+        cause: Box<KeyTrustFailure>,
     },
     /// The request was encrypted to a key the destination no longer names as its encryption
     /// key (it rotated its key while the request waited, with the portal out of reach).

@@ -7,7 +7,8 @@
 //! encryption certificates for the local portal's destination key. The local portal, a real TLS
 //! server, serves the key with that chain in `x5c` and the CRLs at its distribution point. For
 //! each untrusted key the request stays queued with the reason as the queue's last error (what
-//! the staff page shows) and never reaches the portal: not even a submission is created.
+//! a maintainer sees in the queue's health) and never reaches the portal: not even a submission
+//! is created.
 
 mod common;
 
@@ -171,6 +172,9 @@ fn der(path: &Path) -> Result<Vec<u8>, Box<dyn Error>> {
     Ok(std::fs::read(out)?)
 }
 
+/// A certificate chain as a JWK's `x5c` holds it: DER each, leaf first.
+type Chain = Vec<Vec<u8>>;
+
 /// The test administration PKI: root, encryption CA.
 struct TestPki {
     dir: PathBuf,
@@ -193,7 +197,7 @@ impl TestPki {
         name: &str,
         section: &str,
         dates: Option<(&str, &str)>,
-    ) -> Result<(PathBuf, Vec<Vec<u8>>), Box<dyn Error>> {
+    ) -> Result<(PathBuf, Chain), Box<dyn Error>> {
         let key = self.dir.join(format!("{name}.key"));
         std::fs::write(&key, key_pem)?;
         let csr = self.dir.join(format!("{name}.csr"));
@@ -233,7 +237,7 @@ fn destination_key_pem() -> Result<String, Box<dyn Error>> {
 
 /// A local portal whose destination key carries `x5c` from the openssl PKI, with its CRLs, and
 /// a client that trusts `anchor_pem`.
-fn portal_with(dir: &Path, pki: &TestPki, x5c: Vec<Vec<u8>>, anchor_pem: String) -> Result<LocalSetup, Box<dyn Error>> {
+fn portal_with(dir: &Path, pki: &TestPki, x5c: Chain, anchor_pem: String) -> Result<LocalSetup, Box<dyn Error>> {
     let mut setup = local(&dir.join("portal"));
     setup.portal.rotate_encryption_key(ENCRYPTION_KID, keys().encryption, x5c);
     pki.publish_crls(&setup)?;

@@ -26,8 +26,8 @@
 //!   [`KeyTrust::max_key_age`].
 //!
 //! A request that fails these checks stays queued, with the reason as the queue's last error
-//! ([`Portal::queue_health`], the staff page), and is tried again with backoff: it goes out once
-//! its key passes, and never before.
+//! ([`Portal::queue_health`]) and in the log. It is tried again after the longest backoff,
+//! without pausing the other requests: it goes out once its key passes, and never before.
 
 pub mod client;
 pub mod config;
@@ -66,7 +66,11 @@ pub(crate) fn certify(
 ) -> Result<(), PortalError> {
     let crls = api.crls()?;
     pki.verify(jwk, &crls, std::time::SystemTime::now()).map_err(|cause| PortalError::Crypto {
-        cause: CryptoCheck::UntrustedKey { destination_id: destination_id.to_owned(), kid: jwk.kid.clone(), cause },
+        cause: CryptoCheck::UntrustedKey {
+            destination_id: destination_id.to_owned(),
+            kid: jwk.kid.clone(),
+            cause: Box::new(cause),
+        },
     })
 }
 

@@ -21,7 +21,7 @@ use crate::view::receipt::paper_width;
 use crate::view::{SetupProblem, View};
 use anyhow::{Context, Result};
 use portal::FitConnectPortal;
-use portal::fitconnect::FitConnectConfig;
+use portal::fitconnect::{FitConnectConfig, KeyTrust};
 use portal::tls::TlsMaterial;
 use serde::Deserialize;
 use session::config_file::read_text;
@@ -282,7 +282,35 @@ struct PortalSettings {
     ca_file: PathBuf,
     client_certificate_file: PathBuf,
     client_key_file: PathBuf,
+    /// The administration PKI's root(s), PEM: what every destination key
+    /// must be certified under.
+    administration_pki_root_file: PathBuf,
+    /// Where that PKI's CRLs are fetched.
+    crl_urls: Vec<String>,
+    /// How long a checked destination key is used before it is checked again.
+    #[serde(default = "default_key_max_age")]
+    key_max_age_seconds: u64,
+    /// How long a confirmed request's status row stays in the queue.
+    #[serde(default = "default_confirmed_retention")]
+    confirmed_retention_days: u64,
 }
+
+fn default_key_max_age() -> u64 {
+    portal::fitconnect::DEFAULT_MAX_KEY_AGE.as_secs()
+}
+
+fn default_confirmed_retention() -> u64 {
+    portal::fitconnect::DEFAULT_CONFIRMED_RETENTION.as_secs() / SECONDS_PER_DAY
+}
+
+const SECONDS_PER_DAY: u64 = 24 * 60 * 60;
+
+/// A key is checked again at least weekly (a revocation takes effect
+/// within this), and not more than once a minute.
+const KEY_MAX_AGE_SECONDS: std::ops::RangeInclusive<u64> = 60..=7 * SECONDS_PER_DAY;
+
+/// 0: a confirmed request's row goes at once; at most a year.
+const CONFIRMED_RETENTION_DAYS: std::ops::RangeInclusive<u64> = 0..=365;
 
 /// The serial line speeds ESC/POS receipt printers offer.
 const BAUD_RATES: [u32; 5] = [9600, 19_200, 38_400, 57_600, 115_200];
@@ -310,6 +338,30 @@ impl Appliance {
             anyhow::ensure!(is_https_url(url), "`{key}` is {url:?}, but must be an https:// address with a host");
         }
         let p = &self.portal;
+        anyhow::ensure!(
+            !p.crl_urls.is_empty(),
+            "`portal.crl-urls` is empty, but must name where the administration PKI's CRLs are fetched"
+        );
+        for url in &p.crl_urls {
+            anyhow::ensure!(
+                is_https_url(url),
+                "`portal.crl-urls` has {url:?}, but each must be an https:// address with a host"
+            );
+        }
+        anyhow::ensure!(
+            KEY_MAX_AGE_SECONDS.contains(&p.key_max_age_seconds),
+            "`portal.key-max-age-seconds` is {}, but must be from {} to {}",
+            p.key_max_age_seconds,
+            KEY_MAX_AGE_SECONDS.start(),
+            KEY_MAX_AGE_SECONDS.end()
+        );
+        anyhow::ensure!(
+            CONFIRMED_RETENTION_DAYS.contains(&p.confirmed_retention_days),
+            "`portal.confirmed-retention-days` is {}, but must be from {} to {}",
+            p.confirmed_retention_days,
+            CONFIRMED_RETENTION_DAYS.start(),
+            CONFIRMED_RETENTION_DAYS.end()
+        );
         let mut paths = vec![
             ("reader.eid-dir", &self.reader.eid_dir),
             ("printer.device", &self.printer.device),
@@ -318,6 +370,7 @@ impl Appliance {
             ("portal.ca-file", &p.ca_file),
             ("portal.client-certificate-file", &p.client_certificate_file),
             ("portal.client-key-file", &p.client_key_file),
+            ("portal.administration-pki-root-file", &p.administration_pki_root_file),
         ];
         if let Some(staff) = &self.staff {
             paths.push(("staff.codes-file", &staff.codes_file));
@@ -374,8 +427,14 @@ pub fn portal(appliance: &Appliance, config: &Config, state_dir: &Path) -> Resul
         client_id.trim().to_owned(),
         secret.trim().to_owned(),
         tls,
+        KeyTrust {
+            anchors_pem: read_text(&p.administration_pki_root_file)?.as_bytes().to_vec(),
+            crl_urls: p.crl_urls.clone(),
+            max_key_age: Duration::from_secs(p.key_max_age_seconds),
+        },
         state_dir.join("queue.sqlite"),
     );
+    portal_config.confirmed_retention = Duration::from_secs(p.confirmed_retention_days * SECONDS_PER_DAY);
     portal_config.destinations = config
         .catalogue
         .services()
@@ -466,6 +525,10 @@ mod tests {
                 "portal.api-url",
             ),
             ("device = \"/dev/ttyUSB0\"", "device = \"ttyUSB0\"", "printer.device"),
+            ("crl-urls = [", "crl-urls = [\"http://crl.example/root.crl\", ", "portal.crl-urls"),
+            ("key-max-age-seconds = 86400", "key-max-age-seconds = 59", "portal.key-max-age-seconds"),
+            ("key-max-age-seconds = 86400", "key-max-age-seconds = 604801", "portal.key-max-age-seconds"),
+            ("confirmed-retention-days = 30", "confirmed-retention-days = 366", "portal.confirmed-retention-days"),
             ("[staff]", "[input]\nallow = [\"0eef:0001\", \"keypad\"]\n\n[staff]", "input.allow"),
             ("[staff]", "[input]\nallow = []\n\n[staff]", "input.allow"),
         ] {

@@ -289,6 +289,7 @@ fn submit(portal: &dyn Portal, draft: SubmissionDraft) -> Result<Delivered, Subm
         tracking_number: draft.tracking.as_str().to_owned(),
         service_id: draft.service_id.clone(),
         leika_id: draft.leika.clone(),
+        service_name: draft.service_name.clone(),
         destination_id: draft.destination.clone(),
         data_schema_uri: draft.data_schema.clone(),
         data: zeroize::Zeroizing::new(draft.data.as_bytes().to_vec()),

@@ -45,10 +45,11 @@ pub enum PortalError {
     },
     /// No request with this tracking number is known to the portal.
     #[error(
-        "no request with tracking number {tracking_number} is known; check the number on the receipt (a request queued a moment ago may not be at the portal yet)"
+        "no request with this tracking number is known; check the number on the receipt (a request queued a moment ago may not be at the portal yet)"
     )]
     NotFound {
-        /// The tracking number that was looked up.
+        /// The tracking number that was looked up. Not part of the message, which may go to the
+        /// journal: a tracking number leads to a citizen's request (see [`crate::tracking_tag`]).
         tracking_number: String,
     },
     /// The service id is not in the portal's catalogue.
@@ -485,6 +486,120 @@ pub enum CryptoCheck {
     /// Encrypting the request to the destination's key failed.
     #[error("the request cannot be encrypted: {0}")]
     Encryption(#[source] JoseError),
+    /// The header of a queued request's JWE, which names the key it is encrypted to, cannot be
+    /// read (the queue database is damaged).
+    #[error("the queued request's encryption header cannot be read: {0}")]
+    QueuedContent(#[source] JoseError),
+    /// The destination's key is not certified for encryption by the administration PKI
+    /// (Verwaltungs-PKI). Its requests stay on the terminal until it is.
+    #[error(
+        "the key {kid:?} of destination {destination_id} is not certified by the administration PKI: {cause}; its requests stay queued on the terminal, check the configured PKI root and CRLs and ask the destination's operator for a certified key"
+    )]
+    UntrustedKey {
+        /// The destination.
+        destination_id: String,
+        /// The key's id.
+        kid: String,
+        /// What the check found (boxed: rustls-webpki's errors are large).
+        #[source]
+        cause: Box<KeyTrustFailure>,
+    },
+    /// The request was encrypted to a key the destination no longer names as its encryption
+    /// key (it rotated its key while the request waited, with the portal out of reach).
+    #[error(
+        "the request was encrypted to key {queued_kid:?} of destination {destination_id}, which now names key {current_kid:?}; it is not sent to a key the destination no longer uses, and cannot be encrypted again (the terminal keeps no readable copy)"
+    )]
+    KeyRotated {
+        /// The destination.
+        destination_id: String,
+        /// The key the queued request is encrypted to.
+        queued_kid: String,
+        /// The key the destination names now.
+        current_kid: String,
+    },
+    /// The destination publishes another key under the id the request was encrypted to.
+    #[error(
+        "destination {destination_id} now publishes another key under the id {kid:?} than the request was encrypted to; it is not sent"
+    )]
+    KeyReplaced {
+        /// The destination.
+        destination_id: String,
+        /// The key id.
+        kid: String,
+    },
+}
+
+/// Why a destination's encryption key is not trusted ([`CryptoCheck::UntrustedKey`]): what the
+/// check of its `x5c` certificate chain against the administration PKI found
+/// ([`AdministrationPki::verify`](crate::pki::AdministrationPki::verify)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyTrustFailure {
+    /// The JWK carries no certificate (`x5c` is empty).
+    #[error("the key carries no certificate (x5c is empty)")]
+    NoCertificate,
+    /// An `x5c` entry is not base64 of a DER certificate.
+    #[error("certificate {index} of its x5c is not base64 DER")]
+    CertificateEncoding {
+        /// Position in `x5c`, from 0 (the key's own certificate).
+        index: usize,
+    },
+    /// The chain does not lead to a configured root.
+    #[error("its certificate chain does not lead to the configured root")]
+    NotUnderAnchor,
+    /// A certificate of the chain has expired.
+    #[error("a certificate of its chain expired at {not_after} (seconds since 1970), it is now {now}")]
+    Expired {
+        /// The certificate's notAfter, seconds since the epoch.
+        not_after: u64,
+        /// The time of the check, seconds since the epoch.
+        now: u64,
+    },
+    /// A certificate of the chain is not valid yet (or the terminal's clock is wrong).
+    #[error(
+        "a certificate of its chain is valid only from {not_before} (seconds since 1970), it is now {now}; check the terminal's clock"
+    )]
+    NotYetValid {
+        /// The certificate's notBefore, seconds since the epoch.
+        not_before: u64,
+        /// The time of the check, seconds since the epoch.
+        now: u64,
+    },
+    /// The PKI's CRL lists a certificate of the chain as revoked.
+    #[error("a certificate of its chain is revoked")]
+    Revoked,
+    /// No configured CRL speaks for a certificate of the chain, so its status is unknown.
+    #[error("no configured CRL covers a certificate of its chain")]
+    RevocationUnknown,
+    /// A CRL that covers the chain is past its `nextUpdate`.
+    #[error("the CRL covering its chain was due for renewal at {next_update} (seconds since 1970), it is now {now}")]
+    CrlExpired {
+        /// The CRL's nextUpdate, seconds since the epoch.
+        next_update: u64,
+        /// The time of the check, seconds since the epoch.
+        now: u64,
+    },
+    /// A fetched CRL cannot be used (not a version 2 CRL in DER or PEM).
+    #[error("the CRL from {url} cannot be used: {cause}")]
+    UnusableCrl {
+        /// Where it came from.
+        url: String,
+        /// What rustls-webpki found.
+        #[source]
+        cause: webpki::Error,
+    },
+    /// The certificate does not allow key encipherment (RFC 5280 section 4.2.1.3).
+    #[error("its certificate does not allow key encipherment (key usage)")]
+    NoKeyEncipherment,
+    /// The JWK's `n` and `e` are not the key of its certificate.
+    #[error("the key is not the one its certificate certifies")]
+    KeyMismatch,
+    /// The JWK itself may not be used to wrap keys (`kty`, `alg`, `key_ops`, size).
+    #[error("{0}")]
+    Unusable(#[source] JoseError),
+    /// Any other finding of the path validation (RFC 5280 section 6), as rustls-webpki names it.
+    #[error("its certificate chain is invalid: {0}")]
+    Invalid(#[source] webpki::Error),
 }
 
 /// Why the form data is not a JSON object ([`PortalError::InvalidPayload`]).
@@ -518,6 +633,19 @@ pub enum ConfigDefect {
         /// The host.
         host: String,
     },
+    /// The administration PKI's root (the trust anchor of destination keys) is not valid PEM.
+    #[error("the administration PKI root is not valid PEM: {0}")]
+    TrustAnchorPem(#[source] PemDefect),
+    /// The administration PKI root file holds no certificate.
+    #[error("the administration PKI root file holds no certificate")]
+    NoTrustAnchor,
+    /// A certificate of the administration PKI root file cannot be a trust anchor.
+    #[error("the administration PKI root cannot be used: {0}")]
+    UnusableTrustAnchor(#[source] webpki::Error),
+    /// No CRL location is configured, so no destination key could ever be checked for
+    /// revocation.
+    #[error("no CRL of the administration PKI is configured")]
+    NoCrlLocation,
     /// A submission names another destination than the one configured for its service.
     #[error("service {service_id} is configured for destination {configured}, the catalogue names {named}")]
     DestinationMismatch {

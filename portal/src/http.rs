@@ -82,6 +82,14 @@ impl BaseUrl {
         Ok(Self { host: host.to_owned(), port, prefix: path.trim_end_matches('/').to_owned() })
     }
 
+    /// The authority as the `Host` header carries it (RFC 9110 section 7.2: the target URI's
+    /// host and port; RFC 3986 section 3.2.2: an IPv6 literal in brackets), the port left out
+    /// only where it is https' default, 443.
+    pub fn authority(&self) -> String {
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        if self.port == 443 { host } else { format!("{host}:{}", self.port) }
+    }
+
     /// The URL as text, for messages.
     pub fn display(&self) -> String {
         format!("https://{}:{}{}", self.host, self.port, self.prefix)
@@ -147,7 +155,8 @@ impl HttpsClient {
 
     /// Sends one request to `base` + `path` and reads the whole response.
     ///
-    /// `operation` names the step in error messages. `headers` must not contain line breaks.
+    /// `operation` names the step in error messages. `headers` must not contain line breaks;
+    /// without an `Accept` among them, JSON is asked for.
     ///
     /// # Errors
     /// [`PortalError::Unreachable`] if no connection can be made, [`PortalError::Timeout`] when a
@@ -168,11 +177,14 @@ impl HttpsClient {
         let mut stream = self.connect(operation, base, &endpoint, deadline)?;
 
         let mut head = format!(
-            "{method} {}{path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\nUser-Agent: buergerterminal-portal/{}\r\n",
+            "{method} {}{path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nUser-Agent: buergerterminal-portal/{}\r\n",
             base.prefix,
-            base.host,
+            base.authority(),
             env!("CARGO_PKG_VERSION")
         );
+        if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("accept")) {
+            head.push_str("Accept: application/json\r\n");
+        }
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -474,6 +486,16 @@ mod tests {
         );
         assert_eq!(url_defect("https://portal.example:https").map(|(_, d)| d), Some(UrlDefect::Port));
         assert_eq!(url_defect("https:///v1").map(|(_, d)| d), Some(UrlDefect::NoHost));
+    }
+
+    #[test]
+    fn the_host_header_names_host_and_port_as_rfc_9110_wants() {
+        let authority = |url: &str| BaseUrl::parse(url).map(|base| base.authority());
+        assert_eq!(authority("https://localhost:8443/v1"), Ok("localhost:8443".to_owned()));
+        assert_eq!(authority("https://portal.example/fit-connect"), Ok("portal.example".to_owned()));
+        assert_eq!(authority("https://portal.example:443"), Ok("portal.example".to_owned()));
+        assert_eq!(authority("https://[::1]:8443"), Ok("[::1]:8443".to_owned()));
+        assert_eq!(authority("https://[::1]"), Ok("[::1]".to_owned()));
     }
 
     #[test]

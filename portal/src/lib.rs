@@ -14,7 +14,8 @@
 //!   end to end ([`jose`]: JWE, RSA-OAEP-256 + A256GCM) to the destination's key, stores it in a
 //!   durable SQLite [`queue`] and delivers it over mutually authenticated TLS 1.3 ([`tls`],
 //!   [`http`]), retrying with backoff until the portal has it exactly once; statuses come from
-//!   the case's event log, each token verified (PS512) against the portal's JWKS.
+//!   the case's event log, each token verified (PS512) against the portal's JWKS. A request goes
+//!   only to a key the destination names now and the administration PKI certifies ([`pki`]).
 //!
 //! The `local-portal` crate serves the same API on loopback for demo mode and tests.
 //!
@@ -29,11 +30,13 @@ pub mod error;
 pub mod fitconnect;
 pub mod http;
 pub mod jose;
+pub mod pki;
 pub mod queue;
 mod request;
 pub mod schemas;
 mod simulated;
 pub mod slots;
+mod tag;
 pub mod tls;
 pub mod working_days;
 
@@ -45,6 +48,7 @@ pub use queue::QueueHealth;
 pub use request::{Delivery, DeliveryState, RequestStatus, Submission};
 pub use simulated::{SimulatedPortal, SimulatedRecord};
 pub use slots::{SlotKind, SlotOffer};
+pub use tag::tracking_tag;
 
 /// The central portal, as the kiosk sees it.
 ///
@@ -60,7 +64,7 @@ pub use slots::{SlotKind, SlotOffer};
 ///   returns `Ok`, the request is durably stored, and any copy of the payload that leaves memory
 ///   is encrypted to the destination's key. It is delivered exactly once.
 /// - No method logs or stores the payload or anything derived from its content other than its
-///   size and hash.
+///   size and hash, and none writes a tracking number to the log (only its [`tracking_tag`]).
 pub trait Portal: Send + Sync {
     /// Free slots of the capacity calendar (bulky waste) or the appointment calendar (citizens'
     /// office) for `service_id`, on the dates `from ..= from + days - 1`, in date order.

@@ -14,7 +14,18 @@
 //! a submit whose outcome is unknown: the worker asks the portal (the case's verified event log)
 //! before submitting again. A create whose outcome is unknown is simply repeated: a created but
 //! never submitted submission is discarded by the portal and never reaches the destination.
+//!
+//! # What stays, and for how long
+//!
+//! Once the portal has a request (`Submitted`), its two JWEs are of no more use to the terminal
+//! and are removed at once: the row keeps what a status check at this terminal reads (tracking
+//! number, service, destination, submission and case id). The database runs with
+//! `secure_delete`, which overwrites what is deleted with zeros, and after each removal the WAL
+//! is checkpointed and truncated, so the ciphertext is gone from the database file, its free
+//! pages and the `-wal` file, not only from the row. A confirmed row itself is deleted after
+//! the configured retention ([`Queue::tidy`]).
 
+use std::cell::Cell;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -68,10 +79,15 @@ pub struct QueuedItem {
     pub destination_id: String,
     /// LeiKa id.
     pub leika_id: String,
-    /// Metadata, JWE compact.
+    /// The service's name, sent as the submission's `ServiceType.name`.
+    pub service_name: String,
+    /// Metadata, JWE compact (emptied once the portal has it).
     pub encrypted_metadata: String,
-    /// Form data, JWE compact (emptied once confirmed).
+    /// Form data, JWE compact (emptied once the portal has it).
     pub encrypted_data: String,
+    /// RFC 7638 thumbprint of the destination key both JWEs are encrypted to (`None` for rows
+    /// written before it was recorded).
+    pub key_thumbprint: Option<String>,
     /// Last recorded step.
     pub step: Step,
     /// A step whose request went out but whose outcome was not recorded.
@@ -97,10 +113,30 @@ pub struct QueueHealth {
     pub last_error: Option<String>,
 }
 
+/// A destination key as cached in the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedKey {
+    /// The JWK, JSON.
+    pub jwk: String,
+    /// When it last passed the check against the administration PKI (milliseconds since the
+    /// epoch); `None` if it was cached unchecked.
+    pub verified_at_ms: Option<i64>,
+}
+
+impl CachedKey {
+    /// Whether it passed the check less than `max_age` ago.
+    pub fn verified_within(&self, max_age: Duration) -> bool {
+        let max_age = i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
+        self.verified_at_ms.is_some_and(|at| (0..max_age).contains(&now_ms().saturating_sub(at)))
+    }
+}
+
 /// A connection to the queue database.
 #[derive(Debug)]
 pub struct Queue {
     connection: Connection,
+    /// Ciphertext was removed but the WAL could not be truncated yet (a reader held it).
+    checkpoint_pending: Cell<bool>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -126,15 +162,34 @@ CREATE TABLE IF NOT EXISTS outbox (
     enqueued_at_ms     INTEGER NOT NULL,
     attempts           INTEGER NOT NULL DEFAULT 0,
     next_attempt_at_ms INTEGER NOT NULL,
-    last_error         TEXT
+    last_error         TEXT,
+    service_name       TEXT NOT NULL DEFAULT '',
+    key_thumbprint     TEXT,
+    confirmed_at_ms    INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (step, next_attempt_at_ms);
 CREATE TABLE IF NOT EXISTS destination_keys (
     destination_id TEXT PRIMARY KEY,
     jwk            TEXT NOT NULL,
-    fetched_at_ms  INTEGER NOT NULL
+    fetched_at_ms  INTEGER NOT NULL,
+    verified_at_ms INTEGER
 );
 ";
+
+/// Columns added since the first schema, for queues written by an earlier version: (table,
+/// column, declaration).
+const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+    ("outbox", "service_name", "TEXT NOT NULL DEFAULT ''"),
+    ("outbox", "key_thumbprint", "TEXT"),
+    ("outbox", "confirmed_at_ms", "INTEGER"),
+    ("destination_keys", "verified_at_ms", "INTEGER"),
+];
+
+fn has_column(connection: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    let mut statement = connection.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?;
+    let names = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names.iter().any(|name| name == column))
+}
 
 impl Queue {
     /// Opens (creating if needed) the queue at `path`.
@@ -151,13 +206,55 @@ impl Queue {
         // committed row survives a power cut.
         connection.pragma_update(None, "journal_mode", "WAL").map_err(storage)?;
         connection.pragma_update(None, "synchronous", "FULL").map_err(storage)?;
+        // Deleted content is overwritten with zeros, not left in free pages or cell gaps.
+        connection.pragma_update(None, "secure_delete", "ON").map_err(storage)?;
         if let Some(max_bytes) = max_bytes {
             let page_size: i64 = connection.pragma_query_value(None, "page_size", |row| row.get(0)).map_err(storage)?;
             let pages = i64::try_from(max_bytes).unwrap_or(i64::MAX) / page_size.max(512);
             connection.pragma_update(None, "max_page_count", pages).map_err(storage)?;
         }
         connection.execute_batch(SCHEMA).map_err(storage)?;
-        Ok(Self { connection })
+        for (table, column, declaration) in ADDED_COLUMNS {
+            if !has_column(&connection, table, column).map_err(storage)? {
+                connection
+                    .execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {declaration}"))
+                    .map_err(storage)?;
+            }
+        }
+        let queue = Self { connection, checkpoint_pending: Cell::new(false) };
+        // Rows an earlier version left with their ciphertext after delivery lose it now.
+        let scrubbed = queue
+            .connection
+            .execute(
+                "UPDATE outbox SET encrypted_metadata = '', encrypted_data = ''
+                 WHERE step IN ('submitted', 'confirmed') AND (encrypted_metadata != '' OR encrypted_data != '')",
+                [],
+            )
+            .map_err(storage)?;
+        queue
+            .connection
+            .execute(
+                "UPDATE outbox SET confirmed_at_ms = ?1 WHERE step = 'confirmed' AND confirmed_at_ms IS NULL",
+                params![now_ms()],
+            )
+            .map_err(storage)?;
+        if scrubbed > 0 {
+            queue.checkpoint()?;
+        }
+        Ok(queue)
+    }
+
+    /// Moves the WAL into the database and truncates it, so that content removed from the
+    /// database (already zeroed there by `secure_delete`) leaves no older copy in the `-wal`
+    /// file. If another connection still reads an older snapshot, it is tried again by the next
+    /// [`Queue::tidy`].
+    fn checkpoint(&self) -> Result<(), PortalError> {
+        // `wal_checkpoint` answers (busy, WAL frames, frames checkpointed); busy = 1 when a
+        // reader kept it from finishing (https://sqlite.org/pragma.html#pragma_wal_checkpoint).
+        let busy: i64 =
+            self.connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)).map_err(storage)?;
+        self.checkpoint_pending.set(busy != 0);
+        Ok(())
     }
 
     /// Stores a new request. Returns `false` (and changes nothing) if the tracking number is
@@ -171,8 +268,9 @@ impl Queue {
             .connection
             .execute(
                 "INSERT OR IGNORE INTO outbox (tracking_number, service_id, destination_id, leika_id,
-                     encrypted_metadata, encrypted_data, step, enqueued_at_ms, next_attempt_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                     encrypted_metadata, encrypted_data, step, enqueued_at_ms, next_attempt_at_ms,
+                     service_name, key_thumbprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
                 params![
                     item.tracking_number,
                     item.service_id,
@@ -181,7 +279,9 @@ impl Queue {
                     item.encrypted_metadata,
                     item.encrypted_data,
                     Step::Queued.as_str(),
-                    now
+                    now,
+                    item.service_name,
+                    item.key_thumbprint
                 ],
             )
             .map_err(storage)?;
@@ -195,8 +295,10 @@ impl Queue {
                 service_id: row.get(1)?,
                 destination_id: row.get(2)?,
                 leika_id: row.get(3)?,
+                service_name: row.get(11)?,
                 encrypted_metadata: row.get(4)?,
                 encrypted_data: row.get(5)?,
+                key_thumbprint: row.get(12)?,
                 step: Step::Queued,
                 in_flight: None,
                 submission_id: row.get(8)?,
@@ -216,7 +318,7 @@ impl Queue {
     }
 
     const COLUMNS: &'static str = "tracking_number, service_id, destination_id, leika_id, encrypted_metadata,
-         encrypted_data, step, in_flight, submission_id, case_id, attempts";
+         encrypted_data, step, in_flight, submission_id, case_id, attempts, service_name, key_thumbprint";
 
     /// The request with this tracking number.
     ///
@@ -297,22 +399,25 @@ impl Queue {
         Ok(())
     }
 
-    /// Records that the portal accepted the submission.
+    /// Records that the portal accepted the submission, and removes the encrypted request: the
+    /// portal has it, and nothing sends it again (see the module documentation).
     ///
     /// # Errors
     /// [`PortalError::Storage`] if the row cannot be updated.
     pub fn record_submitted(&self, tracking_number: &str) -> Result<(), PortalError> {
         self.connection
             .execute(
-                "UPDATE outbox SET step = 'submitted', in_flight = NULL, attempts = 0, last_error = NULL
+                "UPDATE outbox SET step = 'submitted', in_flight = NULL, attempts = 0, last_error = NULL,
+                     encrypted_metadata = '', encrypted_data = ''
                  WHERE tracking_number = ?1",
                 params![tracking_number],
             )
             .map_err(storage)?;
-        Ok(())
+        self.checkpoint()
     }
 
-    /// Records the signed confirmation and drops the encrypted data, which is no longer needed.
+    /// Records the signed confirmation; the row keeps only what a status check reads until
+    /// [`Queue::tidy`] deletes it.
     ///
     /// # Errors
     /// [`PortalError::Storage`] if the row cannot be updated.
@@ -320,11 +425,29 @@ impl Queue {
         self.connection
             .execute(
                 "UPDATE outbox SET step = 'confirmed', in_flight = NULL, encrypted_data = '',
-                     encrypted_metadata = '', last_error = NULL WHERE tracking_number = ?1",
-                params![tracking_number],
+                     encrypted_metadata = '', last_error = NULL, confirmed_at_ms = ?2
+                 WHERE tracking_number = ?1",
+                params![tracking_number, now_ms()],
             )
             .map_err(storage)?;
-        Ok(())
+        self.checkpoint()
+    }
+
+    /// Deletes the confirmed rows older than `retention`, and finishes a checkpoint that a
+    /// reader kept from finishing before. Returns how many rows went.
+    ///
+    /// # Errors
+    /// [`PortalError::Storage`] if the rows cannot be deleted.
+    pub fn tidy(&self, retention: Duration) -> Result<usize, PortalError> {
+        let cutoff = now_ms().saturating_sub(i64::try_from(retention.as_millis()).unwrap_or(i64::MAX));
+        let deleted = self
+            .connection
+            .execute("DELETE FROM outbox WHERE step = 'confirmed' AND confirmed_at_ms <= ?1", params![cutoff])
+            .map_err(storage)?;
+        if deleted > 0 || self.checkpoint_pending.get() {
+            self.checkpoint()?;
+        }
+        Ok(deleted)
     }
 
     /// Records a failed attempt and when to try again. `error` must not contain personal data.
@@ -407,29 +530,34 @@ impl Queue {
         })
     }
 
-    /// The cached public key of a destination, as JWK JSON.
+    /// The cached public key of a destination.
     ///
     /// # Errors
     /// [`PortalError::Storage`] if the database cannot be read.
-    pub fn cached_key(&self, destination_id: &str) -> Result<Option<String>, PortalError> {
+    pub fn cached_key(&self, destination_id: &str) -> Result<Option<CachedKey>, PortalError> {
         self.connection
-            .query_row("SELECT jwk FROM destination_keys WHERE destination_id = ?1", params![destination_id], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT jwk, verified_at_ms FROM destination_keys WHERE destination_id = ?1",
+                params![destination_id],
+                |row| Ok(CachedKey { jwk: row.get(0)?, verified_at_ms: row.get(1)? }),
+            )
             .optional()
             .map_err(storage)
     }
 
-    /// Caches a destination's public key (JWK JSON).
+    /// Caches a destination's public key (JWK JSON), `verified` if it has just passed the check
+    /// against the administration PKI, else as not checked.
     ///
     /// # Errors
     /// [`PortalError::Storage`] if the row cannot be written.
-    pub fn cache_key(&self, destination_id: &str, jwk_json: &str) -> Result<(), PortalError> {
+    pub fn cache_key(&self, destination_id: &str, jwk_json: &str, verified: bool) -> Result<(), PortalError> {
+        let now = now_ms();
         self.connection
             .execute(
-                "INSERT INTO destination_keys (destination_id, jwk, fetched_at_ms) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (destination_id) DO UPDATE SET jwk = excluded.jwk, fetched_at_ms = excluded.fetched_at_ms",
-                params![destination_id, jwk_json, now_ms()],
+                "INSERT INTO destination_keys (destination_id, jwk, fetched_at_ms, verified_at_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (destination_id) DO UPDATE SET jwk = excluded.jwk, fetched_at_ms = excluded.fetched_at_ms,
+                     verified_at_ms = excluded.verified_at_ms",
+                params![destination_id, jwk_json, now, verified.then_some(now)],
             )
             .map_err(storage)?;
         Ok(())

@@ -18,6 +18,9 @@ pub struct Submission {
     pub service_id: String,
     /// LeiKa service identifier from the catalogue (14 digits).
     pub leika_id: String,
+    /// The service's name as the catalogue shows it, in German, the destination's language
+    /// (Submission API `ServiceType.name`, metadata `publicServiceType.name`).
+    pub service_name: String,
     /// FIT-Connect destination (UUID) that receives this service's requests.
     pub destination_id: String,
     /// URI of the JSON Schema the payload conforms to.
@@ -34,6 +37,7 @@ impl std::fmt::Debug for Submission {
             .field("tracking_number", &self.tracking_number)
             .field("service_id", &self.service_id)
             .field("leika_id", &self.leika_id)
+            .field("service_name", &self.service_name)
             .field("destination_id", &self.destination_id)
             .field("data_schema_uri", &self.data_schema_uri)
             .field("data", &format_args!("<{} bytes withheld>", self.data.len()))

@@ -209,6 +209,7 @@ fn metadata_is_valid_against_the_published_schema_and_hashes_the_data() {
         tracking_number: "QY4YEAJ8W342".to_owned(),
         service_id: BULKY_WASTE_SCHEMA.service_id.to_owned(),
         leika_id: "99003012000000".to_owned(),
+        service_name: "Sperrmüllabholung".to_owned(),
         destination_id: "6c2b9f0e-5b1d-4c3e-9a51-0d2f7c1e8a41".to_owned(),
         data_schema_uri: BULKY_WASTE_SCHEMA.uri.to_owned(),
         data: Zeroizing::new(data.clone().into_bytes()),
@@ -221,6 +222,7 @@ fn metadata_is_valid_against_the_published_schema_and_hashes_the_data() {
     assert_eq!(built["additionalReferenceInfo"]["senderReference"], "QY4YEAJ8W342");
     assert_eq!(built["additionalReferenceInfo"]["applicationDate"], "2026-11-23");
     assert_eq!(built["publicServiceType"]["identifier"], "urn:de:fim:leika:leistung:99003012000000");
+    assert_eq!(built["publicServiceType"]["name"], "Sperrmüllabholung");
     assert!(!built.to_string().contains("MUSTERMANN"), "metadata carries no personal data");
 
     let mut broken = built.clone();

@@ -13,6 +13,7 @@ fn submission(tracking_number: &str, data: &str) -> Submission {
         tracking_number: tracking_number.to_owned(),
         service_id: BULKY_WASTE.to_owned(),
         leika_id: "99003012000000".to_owned(),
+        service_name: "Sperrmüllabholung".to_owned(),
         destination_id: "6c2b9f0e-5b1d-4c3e-9a51-0d2f7c1e8a41".to_owned(),
         data_schema_uri: BULKY_WASTE_SCHEMA.uri.to_owned(),
         data: Zeroizing::new(data.as_bytes().to_vec()),

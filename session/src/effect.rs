@@ -84,6 +84,9 @@ pub struct SubmissionDraft {
     pub service_id: String,
     /// LeiKa key.
     pub leika: String,
+    /// The service's German name, the destination's language: the submission's
+    /// `ServiceType.name`.
+    pub service_name: String,
     /// FIT-Connect destination id.
     pub destination: String,
     /// JSON Schema the data follows.

@@ -18,6 +18,7 @@ const CA: &str = "portal-ca.pem";
 const DEVICE_CERT: &str = "device-cert.pem";
 const DEVICE_KEY: &str = "device-key.pem";
 const CLIENT_SECRET: &str = "client-secret.txt";
+const ADMINISTRATION_PKI_ROOT: &str = "administration-pki-root.pem";
 /// RSA-4096 key generation on the first start takes seconds.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -30,6 +31,7 @@ pub fn serve(dir: &Path) -> Result<()> {
     write_private(&dir.join(DEVICE_CERT), &setup.client.tls.client_cert_pem)?;
     write_private(&dir.join(DEVICE_KEY), &setup.client.tls.client_key_pem)?;
     write_private(&dir.join(CLIENT_SECRET), setup.client.client_secret.as_bytes())?;
+    write_private(&dir.join(ADMINISTRATION_PKI_ROOT), setup.administration_pki_pem.as_bytes())?;
     println!("ready {}", setup.client.api_base_url);
     let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
     drop(setup);
@@ -67,6 +69,16 @@ pub struct PortalAccess {
     pub device_key_file: PathBuf,
     /// The OAuth client secret.
     pub client_secret_file: PathBuf,
+    /// The root of the test administration PKI that certifies the
+    /// destinations' key (PEM).
+    pub administration_pki_root_file: PathBuf,
+}
+
+impl PortalAccess {
+    /// Where the portal serves the test administration PKI's CRLs.
+    pub fn crl_urls(&self) -> Vec<String> {
+        local_portal::demo::crl_urls(&self.base_url)
+    }
 }
 
 impl ChildPortal {
@@ -99,6 +111,7 @@ impl ChildPortal {
             device_cert_file: portal_dir.join(DEVICE_CERT),
             device_key_file: portal_dir.join(DEVICE_KEY),
             client_secret_file: portal_dir.join(CLIENT_SECRET),
+            administration_pki_root_file: portal_dir.join(ADMINISTRATION_PKI_ROOT),
         };
         Ok((ChildPortal { child }, access))
     }
@@ -115,6 +128,7 @@ impl ChildPortal {
             client_key_pem: zeroize::Zeroizing::new(read(&access.device_key_file)?),
         };
         let secret = zeroize::Zeroizing::new(String::from_utf8(read(&access.client_secret_file)?)?);
+        let root = String::from_utf8(read(&access.administration_pki_root_file)?)?;
         let base = access.base_url;
         let mut config = FitConnectConfig::new(
             base.clone(),
@@ -122,6 +136,7 @@ impl ChildPortal {
             local_portal::demo::DEMO_CLIENT_ID,
             secret.as_str().to_owned(),
             tls,
+            local_portal::demo::key_trust(&base, &root),
             data_dir.join("queue.sqlite"),
         );
         config.destinations =

@@ -4,6 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
 use portal::fitconnect::client::{EXTENSION_PREFIX, TrackingRecord, WireSlot};
 use portal::fitconnect::events::{self, SetClaims};
@@ -13,7 +15,7 @@ use rand_core::{OsRng, RngCore};
 use serde_json::{Value, json};
 
 use crate::State;
-use crate::keys::{ENCRYPTION_KID, SIGNING_KID};
+use crate::keys::{SIGNING_KID, encryption_jwk};
 
 /// A parsed request.
 #[derive(Debug, Clone)]
@@ -28,6 +30,8 @@ pub struct Request {
     pub content_type: Option<String>,
     /// `Authorization` header.
     pub authorization: Option<String>,
+    /// `Host` header.
+    pub host: Option<String>,
     /// Body.
     pub body: Vec<u8>,
 }
@@ -39,13 +43,15 @@ pub struct Reply {
     pub status: u16,
     /// Content type.
     pub content_type: &'static str,
+    /// A `WWW-Authenticate` challenge to send (RFC 9110 section 11.6.1).
+    pub challenge: Option<&'static str>,
     /// Body.
     pub body: Vec<u8>,
 }
 
 impl Reply {
     fn json(status: u16, value: &Value) -> Self {
-        Self { status, content_type: "application/json", body: value.to_string().into_bytes() }
+        Self { status, content_type: "application/json", challenge: None, body: value.to_string().into_bytes() }
     }
 
     /// An RFC 7807 problem document (the API's `Error` schema).
@@ -53,6 +59,7 @@ impl Reply {
         Self {
             status,
             content_type: "application/problem+json",
+            challenge: None,
             body: json!({ "type": "about:blank", "title": title, "status": status, "detail": detail })
                 .to_string()
                 .into_bytes(),
@@ -87,12 +94,42 @@ fn internal(error: impl std::fmt::Display) -> Reply {
     Reply::problem(500, "Internal Server Error", "the local portal failed; see its log")
 }
 
+/// The port a `Host` header names (RFC 9110 section 7.2: `uri-host [ ":" port ]`, 443 for https
+/// when left out; an IPv6 literal is in brackets).
+fn host_port(host: &str) -> Option<u16> {
+    let after_literal = host.rfind(']').map_or(0, |end| end + 1);
+    match host[after_literal..].rsplit_once(':') {
+        Some((_, port)) => port.parse().ok(),
+        None => Some(443),
+    }
+}
+
 /// Routes one request.
 pub fn handle(state: &State, request: &Request) -> Reply {
+    if request.host.as_deref().and_then(host_port) != Some(state.port) {
+        return Reply::problem(
+            400,
+            "Bad Request",
+            &format!(
+                "the Host header must name this portal's authority with its port {} (RFC 9110 section 7.2)",
+                state.port
+            ),
+        );
+    }
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let method = request.method.as_str();
     match (method, segments.as_slice()) {
         ("POST", ["token"]) => return token(state, request),
+        // The administration PKI's distribution point: CRLs are signed, and fetched without a
+        // token (RFC 5280 section 4.2.1.13).
+        ("GET", ["pki", name]) => {
+            return match state.lock_crls().get(*name) {
+                Some(der) => {
+                    Reply { status: 200, content_type: "application/pkix-crl", challenge: None, body: der.clone() }
+                }
+                None => Reply::problem(404, "Not Found", "no such CRL"),
+            };
+        }
         ("GET", [".well-known", "jwks.json"]) => {
             return match state.keys.jwks() {
                 Ok(jwks) => Reply::json(200, &json!(jwks)),
@@ -121,6 +158,18 @@ pub fn handle(state: &State, request: &Request) -> Reply {
     }
 }
 
+/// Client id and secret from `Authorization: Basic …` (RFC 7617 section 2), each
+/// form-urlencoded before the pair was base64-encoded (RFC 6749 section 2.3.1).
+fn basic_credentials(authorization: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = authorization.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let pair = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = pair.split_once(':')?;
+    Some((percent_decode(id), percent_decode(secret)))
+}
+
 fn token(state: &State, request: &Request) -> Reply {
     if request.content_type.as_deref() != Some("application/x-www-form-urlencoded") {
         return Reply::problem(400, "Bad Request", "the token request must be application/x-www-form-urlencoded");
@@ -135,10 +184,24 @@ fn token(state: &State, request: &Request) -> Reply {
     if field("grant_type").as_deref() != Some("client_credentials") {
         return Reply::json(400, &json!({ "error": "unsupported_grant_type" }));
     }
-    if field("client_id").as_deref() != Some(state.client_id.as_str())
-        || field("client_secret").as_deref() != Some(state.client_secret.as_str())
-    {
-        return Reply::json(401, &json!({ "error": "invalid_client" }));
+    // RFC 6749 section 2.3.1: credentials in the body are NOT RECOMMENDED, and a client must not
+    // use two methods at once; this portal, like a strict one, takes HTTP Basic only.
+    if field("client_id").is_some() || field("client_secret").is_some() {
+        return Reply::json(
+            400,
+            &json!({ "error": "invalid_request", "error_description": "client credentials belong in the Authorization header (HTTP Basic), not in the body" }),
+        );
+    }
+    // RFC 6749 section 5.2: a refused client is answered 401 with a challenge.
+    let refused = Reply {
+        challenge: Some("Basic realm=\"local-portal\""),
+        ..Reply::json(401, &json!({ "error": "invalid_client" }))
+    };
+    let Some((client_id, client_secret)) = request.authorization.as_deref().and_then(basic_credentials) else {
+        return refused;
+    };
+    if client_id != state.client_id || client_secret != state.client_secret {
+        return refused;
     }
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
@@ -201,7 +264,7 @@ fn destination(state: &State, id: &str) -> Reply {
         200,
         &json!({
             "destinationId": id,
-            "encryptionKid": ENCRYPTION_KID,
+            "encryptionKid": state.lock_encryption().current.clone(),
             "metadataVersions": ["1.0.0"],
             "services": services,
             "status": "active",
@@ -210,12 +273,12 @@ fn destination(state: &State, id: &str) -> Reply {
 }
 
 fn destination_key(state: &State, id: &str, kid: &str) -> Reply {
-    if !state.catalogue.iter().any(|e| e.destination_id == id) || kid != ENCRYPTION_KID {
-        return Reply::problem(404, "Not Found", "unknown destination or key");
+    if !state.catalogue.iter().any(|e| e.destination_id == id) {
+        return Reply::problem(404, "Not Found", "unknown destination");
     }
-    match state.keys.encryption_jwk() {
-        Ok(jwk) => Reply::json(200, &json!(jwk)),
-        Err(e) => internal(e),
+    match state.lock_encryption().keys.get(kid) {
+        Some(key) => Reply::json(200, &json!(encryption_jwk(&key.key, kid, &key.x5c))),
+        None => Reply::problem(404, "Not Found", "unknown key"),
     }
 }
 
@@ -253,9 +316,17 @@ fn create_submission(state: &State, request: &Request) -> Reply {
     let offered = state
         .catalogue
         .iter()
-        .any(|e| e.destination_id == destination_id && format!("{LEIKA_URN_PREFIX}{}", e.leika_id) == identifier);
-    if !offered {
+        .find(|e| e.destination_id == destination_id && format!("{LEIKA_URN_PREFIX}{}", e.leika_id) == identifier);
+    let Some(offered) = offered else {
         return Reply::problem(404, "Not Found", "the destination does not exist or does not offer this service");
+    };
+    let name = body["serviceType"]["name"].as_str().unwrap_or_default();
+    if name != offered.name {
+        return Reply::problem(
+            400,
+            "Bad Request",
+            &format!("serviceType.name is {name:?}; it must be the service's name, {:?}", offered.name),
+        );
     }
     if body["announcedAttachments"].as_array().is_some_and(|a| !a.is_empty()) {
         return Reply::problem(400, "Bad Request", "the local portal accepts no attachments");
@@ -295,7 +366,12 @@ fn submit_submission(state: &State, request: &Request, submission_id: &str) -> R
             "encryptedData is required: the local portal's services have form data",
         );
     };
-    let metadata: Value = match jwe::decrypt(encrypted_metadata, &state.keys.encryption)
+    // The destination decrypts with the key the JWE names, current or from before a rotation.
+    let kid = jwe::key_id(encrypted_metadata).ok().flatten().unwrap_or_default();
+    let Some(key) = state.lock_encryption().keys.get(&kid).map(|key| key.key.clone()) else {
+        return Reply::problem(400, "Bad Request", &format!("encryptedMetadata: no destination key {kid:?}"));
+    };
+    let metadata: Value = match jwe::decrypt(encrypted_metadata, &key)
         .map_err(|e| e.to_string())
         .and_then(|plain| serde_json::from_slice(&plain).map_err(|e| e.to_string()))
     {
@@ -305,7 +381,7 @@ fn submit_submission(state: &State, request: &Request, submission_id: &str) -> R
     if let Some(errors) = state.contract.check_metadata(&metadata) {
         return Reply::problem(400, "Bad Request", &format!("metadata: {errors}"));
     }
-    let data = match jwe::decrypt(encrypted_data, &state.keys.encryption) {
+    let data = match jwe::decrypt(encrypted_data, &key) {
         Ok(data) => data,
         Err(e) => return Reply::problem(400, "Bad Request", &format!("encryptedData: {e}")),
     };
@@ -367,6 +443,7 @@ fn submit_submission(state: &State, request: &Request, submission_id: &str) -> R
         &actual_hash,
         encrypted_metadata,
         encrypted_data,
+        &kid,
         &tokens,
         &stored.case_id,
     ) {
@@ -459,6 +536,23 @@ mod tests {
         assert!(matches!(id.as_bytes()[19], b'8' | b'9' | b'a' | b'b'));
         assert_ne!(uuid_v4(), id);
         assert!(!is_uuid("not-a-uuid"));
+    }
+
+    #[test]
+    fn host_headers_name_a_port_or_443() {
+        assert_eq!(host_port("localhost:8443"), Some(8443));
+        assert_eq!(host_port("localhost"), Some(443));
+        assert_eq!(host_port("[::1]:8443"), Some(8443));
+        assert_eq!(host_port("[::1]"), Some(443));
+        assert_eq!(host_port("localhost:x"), None);
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded_after_base64() {
+        // "terminal+1:p%3Ass%26w%C3%B6rd" in base64.
+        let header = format!("Basic {}", STANDARD.encode("terminal+1:p%3Ass%26w%C3%B6rd"));
+        assert_eq!(basic_credentials(&header), Some(("terminal 1".to_owned(), "p:ss&wörd".to_owned())));
+        assert_eq!(basic_credentials("Bearer abc"), None);
     }
 
     #[test]

@@ -110,6 +110,7 @@ pub fn run(dir: &Path, keys: PortalKeys, requests: usize) -> Result<BenchFigures
             tracking_number,
             service_id: BULKY_WASTE.to_owned(),
             leika_id: service.leika_id.clone(),
+            service_name: service.name.clone(),
             destination_id: service.destination_id.clone(),
             data_schema_uri: service.data_schema_uri.clone(),
             data: Zeroizing::new(data.to_string().into_bytes()),

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Demo mode: a local portal on loopback with a freshly generated PKI, and a FIT-Connect client
+//! Demo mode: a local portal on loopback with freshly generated PKIs (one for TLS, one standing in
+//! for the administration PKI that certifies the destinations' key), and a FIT-Connect client
 //! configured for it, in one call.
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -7,11 +8,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use portal::fitconnect::{Backoff, FitConnectConfig};
+use portal::fitconnect::{Backoff, DEFAULT_MAX_KEY_AGE, FitConnectConfig, KeyTrust};
 use portal::tls::TlsMaterial;
 use portal::{Delivery, FitConnectPortal, Portal, PortalError, RequestStatus, SlotOffer, Submission};
 
-use crate::pki::{TestCa, Validity};
+use crate::keys::ENCRYPTION_KID;
+use crate::pki::{ENCRYPTION_CA_CRL, ROOT_CRL, TestAdministrationPki, TestCa, Validity};
 use crate::{LocalPortal, LocalPortalConfig, LocalPortalError, PortalKeys, demo_catalogue};
 
 /// OAuth client id of the demo terminal.
@@ -51,6 +53,8 @@ pub struct LocalSetup {
     pub client: FitConnectConfig,
     /// The CA that signed the portal's and the device's certificates.
     pub ca_pem: String,
+    /// The root of the test administration PKI that certifies the destinations' key.
+    pub administration_pki_pem: String,
     /// The portal's configuration, to start it again (same address, keys, PKI and database).
     pub portal_config: LocalPortalConfig,
 }
@@ -74,6 +78,9 @@ pub fn start_local_on(dir: &Path, keys: PortalKeys, listen: SocketAddr) -> Resul
     let ca = TestCa::generate("Bürgerterminal demo portal CA")?;
     let server = ca.issue_server(&["localhost", "127.0.0.1"], Validity::Current)?;
     let device = ca.issue_device("demo-terminal-0001")?;
+    let administration_pki = TestAdministrationPki::generate()?;
+    let encryption_x5c =
+        administration_pki.certify_encryption_key(&keys.encryption, ENCRYPTION_KID, Validity::Current)?;
     let catalogue = demo_catalogue()?;
     let client_secret = random_secret();
     let portal_config = LocalPortalConfig {
@@ -83,6 +90,8 @@ pub fn start_local_on(dir: &Path, keys: PortalKeys, listen: SocketAddr) -> Resul
         server_key_pem: server.key_pem,
         client_ca_pem: ca.cert_pem.clone(),
         keys,
+        encryption_x5c,
+        crls: administration_pki.crls()?,
         client_id: DEMO_CLIENT_ID.to_owned(),
         client_secret: client_secret.clone(),
         catalogue: catalogue.clone(),
@@ -100,12 +109,34 @@ pub fn start_local_on(dir: &Path, keys: PortalKeys, listen: SocketAddr) -> Resul
             client_cert_pem: device.cert_pem.into_bytes(),
             client_key_pem: zeroize::Zeroizing::new(device.key_pem.as_bytes().to_vec()),
         },
+        key_trust(&base, &administration_pki.root_pem),
         dir.join("queue.sqlite"),
     );
     client.destinations =
         catalogue.iter().map(|entry| (entry.service_id.clone(), entry.destination_id.clone())).collect();
     client.backoff = Backoff { initial: Duration::from_millis(500), max: Duration::from_secs(30) };
-    Ok(LocalSetup { portal, client, ca_pem: ca.cert_pem, portal_config })
+    Ok(LocalSetup {
+        portal,
+        client,
+        ca_pem: ca.cert_pem,
+        administration_pki_pem: administration_pki.root_pem,
+        portal_config,
+    })
+}
+
+/// How a terminal trusts the destination keys of the local portal at `base_url`: the test
+/// administration PKI's root `root_pem`, and its CRLs as the portal serves them.
+pub fn key_trust(base_url: &str, root_pem: &str) -> KeyTrust {
+    KeyTrust {
+        anchors_pem: root_pem.as_bytes().to_vec(),
+        crl_urls: crl_urls(base_url),
+        max_key_age: DEFAULT_MAX_KEY_AGE,
+    }
+}
+
+/// Where the local portal at `base_url` serves the test administration PKI's CRLs.
+pub fn crl_urls(base_url: &str) -> Vec<String> {
+    [ROOT_CRL, ENCRYPTION_CA_CRL].iter().map(|name| format!("{base_url}/pki/{name}")).collect()
 }
 
 fn random_secret() -> String {

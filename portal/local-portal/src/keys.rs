@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The portal's RSA keys: the destination's encryption key (RSA-OAEP-256, `wrapKey`) and the
-//! portal's event signing key (PS512, `verify`), both RSA 4096 as FIT-Connect uses them.
+//! portal's event signing key (PS512, `verify`), both RSA 4096 as FIT-Connect uses them. The
+//! encryption key's certificate comes from the administration PKI ([`crate::pki`]); the signing
+//! key, which terminals trust through the portal's TLS, carries a self-signed one.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -99,15 +101,6 @@ impl PortalKeys {
         Ok(keys)
     }
 
-    /// The destination's public encryption key as the Submission API publishes it, with a
-    /// self-signed certificate in `x5c` (the schema requires one).
-    ///
-    /// # Errors
-    /// [`LocalPortalError::Keys`] if the certificate cannot be made.
-    pub fn encryption_jwk(&self) -> Result<RsaJwk, LocalPortalError> {
-        jwk_with_certificate(&self.encryption, ENCRYPTION_KID, KeyUse::WrapKey)
-    }
-
     /// The portal's JWKS (its event signing key).
     ///
     /// # Errors
@@ -115,6 +108,17 @@ impl PortalKeys {
     pub fn jwks(&self) -> Result<Jwks, LocalPortalError> {
         Ok(Jwks { keys: vec![jwk_with_certificate(&self.signing, SIGNING_KID, KeyUse::Verify)?] })
     }
+}
+
+/// A destination's public encryption key as the Submission API publishes it: the JWK of `key`
+/// with id `kid`, and `x5c` its certificate chain (DER each, leaf first).
+pub fn encryption_jwk(key: &RsaPrivateKey, kid: &str, x5c: &[Vec<u8>]) -> RsaJwk {
+    RsaJwk::from_public_key(
+        &key.to_public_key(),
+        kid,
+        KeyUse::WrapKey,
+        x5c.iter().map(|certificate| STANDARD.encode(certificate)).collect(),
+    )
 }
 
 fn jwk_with_certificate(key: &RsaPrivateKey, kid: &str, usage: KeyUse) -> Result<RsaJwk, LocalPortalError> {

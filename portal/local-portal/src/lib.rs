@@ -10,12 +10,20 @@
 //!
 //! | operation | path |
 //! |---|---|
-//! | OAuth 2.0 token (client credentials) | `POST /token` |
+//! | OAuth 2.0 token (client credentials, client authenticated with HTTP Basic) | `POST /token` |
 //! | portal signing keys | `GET /.well-known/jwks.json` |
 //! | service information | `GET /v1/info` |
 //! | destination, its encryption key | `GET /v1/destinations/{id}`, `GET /v1/destinations/{id}/keys/{kid}` |
 //! | create, submit a submission | `POST /v1/submissions`, `PUT /v1/submissions/{id}` |
 //! | case event log (PS512 SETs) | `GET /v1/cases/{caseId}/events` |
+//! | the administration PKI's CRLs (the PKI's distribution point, not the portal's) | `GET /pki/{name}` |
+//!
+//! Every request must name the portal's port in its `Host` header (RFC 9110 section 7.2), the
+//! token request must authenticate the client with HTTP Basic (RFC 6749 section 2.3.1; secrets in
+//! the body are refused), and a created submission's `serviceType.name` must be the service's
+//! name from the catalogue. The destinations' encryption key carries the certificate chain of a
+//! test administration PKI in `x5c`, and can be rotated ([`LocalPortal::rotate_encryption_key`]);
+//! earlier keys still decrypt what was encrypted to them.
 //!
 //! On submit it decrypts metadata and data with the destination's private key, validates the
 //! metadata against the schema, checks the data's SHA-512 against the metadata and the data
@@ -49,7 +57,7 @@ mod server;
 pub mod spec;
 pub mod store;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,6 +66,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use portal::fitconnect::client::CatalogueEntry;
+use rsa::RsaPrivateKey;
 use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
 
@@ -136,6 +145,11 @@ pub struct LocalPortalConfig {
     pub client_ca_pem: String,
     /// The portal's RSA keys.
     pub keys: PortalKeys,
+    /// The certificate chain of the destinations' encryption key (`keys.encryption`, id
+    /// [`keys::ENCRYPTION_KID`]), DER, leaf first: its `x5c`.
+    pub encryption_x5c: Vec<Vec<u8>>,
+    /// The administration PKI's CRLs, DER, served as `/pki/{name}`.
+    pub crls: BTreeMap<String, Vec<u8>>,
     /// OAuth client id accepted.
     pub client_id: String,
     /// OAuth client secret accepted.
@@ -153,11 +167,26 @@ pub fn demo_catalogue() -> Result<Vec<CatalogueEntry>, LocalPortalError> {
     catalogue::request_services(catalogue::KIOSK_CATALOGUE)
 }
 
+/// A destination encryption key the portal holds: its private key and certificate chain.
+pub(crate) struct EncryptionKey {
+    pub(crate) key: RsaPrivateKey,
+    pub(crate) x5c: Vec<Vec<u8>>,
+}
+
+/// The destinations' encryption keys by id, and which one they name now.
+pub(crate) struct EncryptionKeys {
+    pub(crate) current: String,
+    pub(crate) keys: BTreeMap<String, EncryptionKey>,
+}
+
 /// Shared state of a running portal.
 pub(crate) struct State {
     pub(crate) stop: AtomicBool,
     pub(crate) fault: Mutex<Fault>,
+    pub(crate) port: u16,
     pub(crate) keys: PortalKeys,
+    pub(crate) encryption: Mutex<EncryptionKeys>,
+    pub(crate) crls: Mutex<BTreeMap<String, Vec<u8>>>,
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
     pub(crate) catalogue: Vec<CatalogueEntry>,
@@ -169,6 +198,14 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
         self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_encryption(&self) -> std::sync::MutexGuard<'_, EncryptionKeys> {
+        self.encryption.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_crls(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+        self.crls.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -225,9 +262,16 @@ impl LocalPortal {
         let address = listener
             .local_addr()
             .map_err(|e| LocalPortalError::Listen { address: config.listen, reason: e.to_string() })?;
+        let encryption = EncryptionKey { key: config.keys.encryption.clone(), x5c: config.encryption_x5c };
         let state = Arc::new(State {
             stop: AtomicBool::new(false),
             fault: Mutex::new(Fault::None),
+            port: address.port(),
+            encryption: Mutex::new(EncryptionKeys {
+                current: keys::ENCRYPTION_KID.to_owned(),
+                keys: BTreeMap::from([(keys::ENCRYPTION_KID.to_owned(), encryption)]),
+            }),
+            crls: Mutex::new(config.crls),
             keys: config.keys,
             client_id: config.client_id,
             client_secret: config.client_secret,
@@ -258,6 +302,20 @@ impl LocalPortal {
     /// The store, for inspection (how many submissions arrived, exactly once each).
     pub fn store(&self) -> &Store {
         &self.state.store
+    }
+
+    /// Makes `key`, with id `kid` and certificate chain `x5c` (DER, leaf first), the key every
+    /// destination names for encryption from now on, as a key rotation does. Earlier keys stay
+    /// published under their ids and still decrypt what was encrypted to them.
+    pub fn rotate_encryption_key(&self, kid: &str, key: RsaPrivateKey, x5c: Vec<Vec<u8>>) {
+        let mut encryption = self.state.lock_encryption();
+        encryption.keys.insert(kid.to_owned(), EncryptionKey { key, x5c });
+        kid.clone_into(&mut encryption.current);
+    }
+
+    /// Serves `der` as the CRL `/pki/{name}` from now on.
+    pub fn publish_crl(&self, name: &str, der: Vec<u8>) {
+        self.state.lock_crls().insert(name.to_owned(), der);
     }
 }
 

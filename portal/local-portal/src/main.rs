@@ -41,12 +41,14 @@ fn serve(dir: PathBuf, port: u16) -> Result<(), local_portal::LocalPortalError> 
         std::fs::write(dir.join(name), text).map_err(|e| local_portal::LocalPortalError::Storage(e.to_string()))
     };
     write("portal-ca.pem", setup.ca_pem.as_bytes())?;
+    write("administration-pki-root.pem", setup.administration_pki_pem.as_bytes())?;
     write("device-cert.pem", &setup.client.tls.client_cert_pem)?;
     write("device-key.pem", &setup.client.tls.client_key_pem)?;
     write("client-secret.txt", setup.client.client_secret.as_bytes())?;
     println!("local portal on {}", setup.client.api_base_url);
     println!("token URL {}; client id {}", setup.client.token_url, setup.client.client_id);
-    println!("CA, device certificate, key and client secret written to {}", dir.display());
+    println!("CA, administration PKI root, device certificate, key and client secret written to {}", dir.display());
+    println!("CRLs {}", setup.client.key_trust.crl_urls.join(" "));
     loop {
         std::thread::park();
     }

@@ -149,6 +149,7 @@ fn read_request(stream: &mut impl Read) -> Result<Request, ReadFailure> {
         content_type: header("content-type")
             .map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()),
         authorization: header("authorization"),
+        host: header("host"),
         body,
     })
 }
@@ -179,8 +180,9 @@ fn write_reply(stream: &mut StreamOwned<ServerConnection, TcpStream>, reply: &Re
             return;
         }
     };
+    let challenge = reply.challenge.map(|challenge| format!("WWW-Authenticate: {challenge}\r\n")).unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-cache\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{challenge}Connection: close\r\nCache-Control: no-cache\r\n\r\n",
         reason(status),
         body.len()
     );

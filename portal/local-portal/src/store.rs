@@ -60,7 +60,8 @@ impl Store {
                      data_sha512 TEXT,
                      encrypted_metadata TEXT,
                      encrypted_data TEXT,
-                     processing TEXT
+                     processing TEXT,
+                     encryption_kid TEXT
                  );
                  CREATE INDEX IF NOT EXISTS submissions_tracking ON submissions (tracking_number);
                  CREATE TABLE IF NOT EXISTS events (
@@ -71,6 +72,18 @@ impl Store {
                  CREATE INDEX IF NOT EXISTS events_case ON events (case_id);",
             )
             .map_err(db)?;
+        // A store written before the key id was recorded (demo mode keeps its store) gets it.
+        let has_kid: bool = connection
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'encryption_kid'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|count| count > 0)
+            .map_err(db)?;
+        if !has_kid {
+            connection.execute_batch("ALTER TABLE submissions ADD COLUMN encryption_kid TEXT").map_err(db)?;
+        }
         Ok(Self { connection: Mutex::new(connection) })
     }
 
@@ -138,6 +151,7 @@ impl Store {
         data_sha512: &str,
         encrypted_metadata: &str,
         encrypted_data: &str,
+        encryption_kid: &str,
         events: &[String],
         case_id: &str,
     ) -> Result<bool, LocalPortalError> {
@@ -146,9 +160,17 @@ impl Store {
         let changed = transaction
             .execute(
                 "UPDATE submissions SET state = 'submitted', tracking_number = ?2, service_id = ?3, data_sha512 = ?4,
-                     encrypted_metadata = ?5, encrypted_data = ?6
+                     encrypted_metadata = ?5, encrypted_data = ?6, encryption_kid = ?7
                  WHERE submission_id = ?1 AND state = 'created'",
-                params![submission_id, tracking_number, service_id, data_sha512, encrypted_metadata, encrypted_data],
+                params![
+                    submission_id,
+                    tracking_number,
+                    service_id,
+                    data_sha512,
+                    encrypted_metadata,
+                    encrypted_data,
+                    encryption_kid
+                ],
             )
             .map_err(db)?;
         if changed == 1 {
@@ -232,6 +254,30 @@ impl Store {
                 |row| row.get(0),
             )
             .map_err(db)
+    }
+
+    /// The id of the destination key the submission with this tracking number was encrypted to.
+    ///
+    /// # Errors
+    /// [`LocalPortalError::Storage`].
+    pub fn encryption_kid(&self, tracking_number: &str) -> Result<Option<String>, LocalPortalError> {
+        self.lock()
+            .query_row(
+                "SELECT encryption_kid FROM submissions WHERE tracking_number = ?1 AND state = 'submitted' LIMIT 1",
+                params![tracking_number],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db)
+            .map(Option::flatten)
+    }
+
+    /// Number of submissions created at all (submitted or not): what reached the portal.
+    ///
+    /// # Errors
+    /// [`LocalPortalError::Storage`].
+    pub fn created_total(&self) -> Result<u64, LocalPortalError> {
+        self.lock().query_row("SELECT COUNT(*) FROM submissions", [], |row| row.get(0)).map_err(db)
     }
 
     /// Number of submitted submissions in total.

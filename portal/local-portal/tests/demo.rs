@@ -33,6 +33,7 @@ fn submission(tracking_number: &str) -> Submission {
         tracking_number: tracking_number.to_owned(),
         service_id: service.service_id,
         leika_id: service.leika_id,
+        service_name: service.name,
         destination_id: service.destination_id,
         data_schema_uri: service.data_schema_uri,
         data: Zeroizing::new(data.to_string().into_bytes()),

@@ -15,6 +15,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{bulky_waste, destination, local};
+use portal::fitconnect::KeyTrust;
 use portal::fitconnect::worker::{Checkpoint, Observer};
 use portal::queue::Step;
 use portal::slots::BULKY_WASTE;
@@ -61,6 +62,16 @@ fn child_worker_process() -> Result<(), Box<dyn Error>> {
             client_cert_pem: field("client_cert_pem").into_bytes(),
             client_key_pem: zeroize::Zeroizing::new(field("client_key_pem").into_bytes()),
         },
+        KeyTrust {
+            anchors_pem: field("anchors_pem").into_bytes(),
+            crl_urls: spec["crl_urls"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|url| url.as_str().map(str::to_owned))
+                .collect(),
+            max_key_age: Duration::from_secs(3600),
+        },
         field("queue_path"),
     );
     common::fast(&mut config);
@@ -93,6 +104,8 @@ fn killed_at_then_delivered_exactly_once(stop_at: &str) -> Result<(), Box<dyn Er
         "ca_pem": String::from_utf8_lossy(&config.tls.ca_pem),
         "client_cert_pem": String::from_utf8_lossy(&config.tls.client_cert_pem),
         "client_key_pem": String::from_utf8_lossy(&config.tls.client_key_pem),
+        "anchors_pem": String::from_utf8_lossy(&config.key_trust.anchors_pem),
+        "crl_urls": config.key_trust.crl_urls,
         "queue_path": config.queue_path,
         "stop_at": stop_at,
         "tracking_number": tracking_number,

@@ -5,15 +5,19 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use super::config::{ApiVersion, FitConnectConfig};
 use super::events::{self, VerifiedEvent};
-use crate::error::{CryptoCheck, ProtocolViolation};
-use crate::http::{BaseUrl, HttpsClient, Response};
+use crate::error::{ConfigDefect, CryptoCheck, ProtocolViolation};
+use crate::http::{BaseUrl, HttpsClient, Limits, Response};
 use crate::jose::JoseError;
 use crate::jose::jwk::{Jwks, KeyUse, RsaJwk};
+use crate::pki::{FetchedCrl, crl_from_bytes};
 use crate::slots::{SlotKind, SlotOffer};
 use crate::{PortalError, tls};
 
@@ -145,31 +149,60 @@ pub enum SubmitOutcome {
     Conflict,
 }
 
+/// How long a call may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// The configured [`Limits`]: the delivery worker, which can wait.
+    Normal,
+    /// Within a share of [`FitConnectConfig::submit_wait`]: a citizen is waiting for the answer
+    /// to `submit`, and there is a fallback if the portal is slow.
+    Quick,
+}
+
 /// Client for the operations the terminal uses.
 #[derive(Debug)]
 pub struct ApiClient {
     http: HttpsClient,
+    quick: HttpsClient,
     api: BaseUrl,
     version: ApiVersion,
     token_endpoint: BaseUrl,
     extension: BaseUrl,
     client_id: String,
-    client_secret: zeroize::Zeroizing<String>,
+    client_secret: Zeroizing<String>,
     scope: Option<String>,
+    crls: Vec<(String, BaseUrl)>,
     token: Mutex<Option<(String, Instant)>>,
     jwks: Mutex<Option<Jwks>>,
 }
 
-/// RFC 3986 unreserved characters pass, everything else is percent-encoded
-/// (`application/x-www-form-urlencoded` as RFC 6749 section 4.4.2 requires).
+/// `application/x-www-form-urlencoded` (RFC 6749 appendix B, after HTML 4.01 section 17.13.4):
+/// UTF-8, a space becomes `+`, RFC 3986 unreserved characters pass, every other byte is
+/// percent-encoded.
 fn form_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The `Authorization` header of a client authenticating with its password (RFC 6749 section
+/// 2.3.1): client id and secret each form-urlencoded (appendix B), joined by a colon, base64, in
+/// the HTTP Basic scheme (RFC 7617 section 2).
+pub fn basic_credentials(client_id: &str, client_secret: &str) -> Zeroizing<String> {
+    let pair = Zeroizing::new(format!("{}:{}", form_encode(client_id), form_encode(client_secret)));
+    Zeroizing::new(format!("Basic {}", STANDARD.encode(pair.as_bytes())))
+}
+
+/// The configured limits, shortened so that a token, the destination and its key fit into
+/// `submit_wait`.
+fn quick_limits(limits: Limits, submit_wait: Duration) -> Limits {
+    let share = (submit_wait / 3).max(Duration::from_millis(200));
+    Limits { connect: limits.connect.min(share), io: limits.io.min(share), total: limits.total.min(share), ..limits }
 }
 
 fn segment_ok(value: &str) -> Result<&str, PortalError> {
@@ -194,8 +227,19 @@ impl ApiClient {
             Some(url) => BaseUrl::parse(url)?,
             None => api.clone(),
         };
+        if config.key_trust.crl_urls.is_empty() {
+            return Err(PortalError::Config { cause: ConfigDefect::NoCrlLocation });
+        }
+        let crls = config
+            .key_trust
+            .crl_urls
+            .iter()
+            .map(|url| BaseUrl::parse(url).map(|base| (url.clone(), base)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tls = tls::client_config(&config.tls)?;
         Ok(Self {
-            http: HttpsClient::new(tls::client_config(&config.tls)?, config.limits),
+            http: HttpsClient::new(std::sync::Arc::clone(&tls), config.limits),
+            quick: HttpsClient::new(tls, quick_limits(config.limits, config.submit_wait)),
             api,
             version: config.api_version,
             token_endpoint: BaseUrl::parse(&config.token_url)?,
@@ -203,35 +247,40 @@ impl ApiClient {
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
             scope: config.scope.clone(),
+            crls,
             token: Mutex::new(None),
             jwks: Mutex::new(None),
         })
     }
 
-    /// OAuth 2.0 client credentials grant (RFC 6749 section 4.4); the token is reused until
-    /// 30 seconds before it expires.
-    fn token(&self) -> Result<String, PortalError> {
+    fn client(&self, pace: Pace) -> &HttpsClient {
+        match pace {
+            Pace::Normal => &self.http,
+            Pace::Quick => &self.quick,
+        }
+    }
+
+    /// OAuth 2.0 client credentials grant (RFC 6749 section 4.4), the client authenticated with
+    /// HTTP Basic as section 2.3.1 recommends (not with its secret in the body); the token is
+    /// reused until 30 seconds before it expires.
+    fn token(&self, pace: Pace) -> Result<String, PortalError> {
         let mut cached = self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((token, valid_until)) = cached.as_ref()
             && Instant::now() < *valid_until
         {
             return Ok(token.clone());
         }
-        let mut form = format!(
-            "grant_type=client_credentials&client_id={}&client_secret={}",
-            form_encode(&self.client_id),
-            form_encode(&self.client_secret)
-        );
+        let mut form = "grant_type=client_credentials".to_owned();
         if let Some(scope) = &self.scope {
             form.push_str(&format!("&scope={}", form_encode(scope)));
         }
-        let form = zeroize::Zeroizing::new(form);
-        let response = self.http.request(
+        let credentials = basic_credentials(&self.client_id, &self.client_secret);
+        let response = self.client(pace).request(
             "token request",
             "POST",
             &self.token_endpoint,
             "",
-            &[],
+            &[("Authorization", &credentials)],
             Some(("application/x-www-form-urlencoded", form.as_bytes())),
         )?;
         // RFC 6749 section 5.2: a refused client is answered 400 (invalid_client may be 401).
@@ -258,10 +307,23 @@ impl ApiClient {
         path: &str,
         body: Option<(&str, &[u8])>,
     ) -> Result<Response, PortalError> {
+        self.authorized_at(Pace::Normal, operation, method, base, path, body)
+    }
+
+    fn authorized_at(
+        &self,
+        pace: Pace,
+        operation: &str,
+        method: &str,
+        base: &BaseUrl,
+        path: &str,
+        body: Option<(&str, &[u8])>,
+    ) -> Result<Response, PortalError> {
         let mut fresh_token = false;
         loop {
-            let bearer = format!("Bearer {}", self.token()?);
-            let response = self.http.request(operation, method, base, path, &[("Authorization", &bearer)], body)?;
+            let bearer = format!("Bearer {}", self.token(pace)?);
+            let response =
+                self.client(pace).request(operation, method, base, path, &[("Authorization", &bearer)], body)?;
             if response.status == 401 && !fresh_token {
                 // The token may have been revoked or the portal restarted: fetch a new one once.
                 *self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
@@ -279,16 +341,19 @@ impl ApiClient {
         format!("{}{rest}", self.version.prefix())
     }
 
-    /// The destination's current encryption key, checked for RSA-OAEP-256 and `wrapKey`.
+    fn destination_path(&self, destination_id: &str) -> Result<String, PortalError> {
+        Ok(self.api_path(&format!("/destinations/{}", segment_ok(destination_id)?)))
+    }
+
+    /// The id of the key the destination currently names for encryption (`encryptionKid`).
     ///
     /// # Errors
-    /// Transport errors; [`PortalError::Crypto`] if the key may not be used for encryption;
-    /// [`PortalError::Protocol`] if the destination is not active.
-    pub fn destination_key(&self, destination_id: &str) -> Result<RsaJwk, PortalError> {
+    /// Transport errors; [`PortalError::Protocol`] if the destination is not active.
+    pub fn encryption_kid(&self, pace: Pace, destination_id: &str) -> Result<String, PortalError> {
         let operation = "reading the destination";
-        let path = self.api_path(&format!("/destinations/{}", segment_ok(destination_id)?));
+        let path = self.destination_path(destination_id)?;
         let info: DestinationInfo =
-            self.authorized(operation, "GET", &self.api, &path, None)?.json(operation, &[200])?;
+            self.authorized_at(pace, operation, "GET", &self.api, &path, None)?.json(operation, &[200])?;
         if info.status != "active" {
             return Err(PortalError::Protocol {
                 operation: operation.to_owned(),
@@ -298,14 +363,25 @@ impl ApiClient {
                 },
             });
         }
+        Ok(info.encryption_kid)
+    }
+
+    /// The destination's key with id `kid`, checked for RSA-OAEP-256 and `wrapKey` (not yet
+    /// against the administration PKI: that is [`crate::pki::AdministrationPki::verify`]).
+    ///
+    /// # Errors
+    /// Transport errors; [`PortalError::Crypto`] if the portal sends another key than `kid` or
+    /// one that may not be used for encryption.
+    pub fn destination_key_with_id(&self, pace: Pace, destination_id: &str, kid: &str) -> Result<RsaJwk, PortalError> {
         let operation = "reading the destination key";
-        let key_path = format!("{path}/keys/{}", segment_ok(&info.encryption_kid)?);
-        let jwk: RsaJwk = self.authorized(operation, "GET", &self.api, &key_path, None)?.json(operation, &[200])?;
-        if jwk.kid != info.encryption_kid {
+        let key_path = format!("{}/keys/{}", self.destination_path(destination_id)?, segment_ok(kid)?);
+        let jwk: RsaJwk =
+            self.authorized_at(pace, operation, "GET", &self.api, &key_path, None)?.json(operation, &[200])?;
+        if jwk.kid != kid {
             return Err(PortalError::Crypto {
                 cause: CryptoCheck::DestinationKeyId {
                     destination_id: destination_id.to_owned(),
-                    expected: info.encryption_kid,
+                    expected: kid.to_owned(),
                     received: jwk.kid,
                 },
             });
@@ -316,17 +392,54 @@ impl ApiClient {
         Ok(jwk)
     }
 
-    /// Creates a submission (`create-submission`), announcing no attachments.
+    /// The destination's current encryption key: the one its `encryptionKid` names.
+    ///
+    /// # Errors
+    /// As [`ApiClient::encryption_kid`] and [`ApiClient::destination_key_with_id`].
+    pub fn destination_key(&self, pace: Pace, destination_id: &str) -> Result<RsaJwk, PortalError> {
+        let kid = self.encryption_kid(pace, destination_id)?;
+        self.destination_key_with_id(pace, destination_id, &kid)
+    }
+
+    /// The administration PKI's CRLs, fetched now from every configured location.
+    ///
+    /// # Errors
+    /// Transport errors; [`PortalError::Protocol`] for an answer other than 200.
+    pub fn crls(&self) -> Result<Vec<FetchedCrl>, PortalError> {
+        let operation = "reading a CRL of the administration PKI";
+        self.crls
+            .iter()
+            .map(|(url, base)| {
+                let response =
+                    self.http.request(operation, "GET", base, "", &[("Accept", "application/pkix-crl")], None)?;
+                if response.status != 200 {
+                    return Err(PortalError::Protocol {
+                        operation: format!("{operation} ({url})"),
+                        cause: ProtocolViolation::Status { status: response.status },
+                    });
+                }
+                Ok(FetchedCrl { url: url.clone(), der: crl_from_bytes(&response.body) })
+            })
+            .collect()
+    }
+
+    /// Creates a submission (`create-submission`) for the service `service_name` (its name, the
+    /// schema's `ServiceType.name`) with LeiKa id `leika_id`, announcing no attachments.
     ///
     /// # Errors
     /// Transport and protocol errors.
-    pub fn create_submission(&self, destination_id: &str, leika_id: &str) -> Result<(String, String), PortalError> {
+    pub fn create_submission(
+        &self,
+        destination_id: &str,
+        leika_id: &str,
+        service_name: &str,
+    ) -> Result<(String, String), PortalError> {
         let operation = "creating the submission";
         let body = serde_json::json!({
             "destinationId": destination_id,
             "announcedAttachments": [],
             "serviceType": {
-                "name": leika_id,
+                "name": service_name,
                 "identifier": format!("{}{leika_id}", super::metadata::LEIKA_URN_PREFIX),
             },
         })
@@ -490,8 +603,23 @@ mod tests {
 
     #[test]
     fn form_encoding_escapes_reserved_characters() {
-        assert_eq!(form_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(form_encode("a b&c=d/é+"), "a+b%26c%3Dd%2F%C3%A9%2B");
         assert_eq!(form_encode("AZaz09-._~"), "AZaz09-._~");
+    }
+
+    #[test]
+    fn basic_credentials_encode_id_and_secret_before_base64_like_pythons_urllib() {
+        let (id, secret) = ("terminal 0001/Köln", "s3cr:t&p+ss=wörd~");
+        let script = "import base64, sys, urllib.parse as u; \
+            pair = u.quote_plus(sys.argv[1]) + ':' + u.quote_plus(sys.argv[2]); \
+            print('Basic ' + base64.b64encode(pair.encode()).decode())";
+        let output = std::process::Command::new("python3")
+            .args(["-c", script, id, secret])
+            .output()
+            .unwrap_or_else(|e| panic!("python3 runs: {e}"));
+        let expected = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        assert!(expected.starts_with("Basic "), "{expected}");
+        assert_eq!(basic_credentials(id, secret).as_str(), expected);
     }
 
     #[test]

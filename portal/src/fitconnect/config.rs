@@ -11,6 +11,13 @@ use zeroize::Zeroizing;
 use crate::http::Limits;
 use crate::tls::TlsMaterial;
 
+/// How long a checked destination key is trusted before it is checked again, unless configured
+/// otherwise: a day, as long as the administration PKI's CRLs are typically current.
+pub const DEFAULT_MAX_KEY_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a confirmed request's status row stays, unless configured otherwise: 30 days.
+pub const DEFAULT_CONFIRMED_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
 /// Version of the Submission API paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ApiVersion {
@@ -59,6 +66,21 @@ impl Backoff {
     }
 }
 
+/// How destination keys are trusted: the administration PKI (Verwaltungs-PKI) that must
+/// certify each of them ([`crate::pki`]).
+#[derive(Debug, Clone)]
+pub struct KeyTrust {
+    /// The PKI's root certificates, PEM: the only anchors a destination key's `x5c` may lead to.
+    pub anchors_pem: Vec<u8>,
+    /// Where the PKI's CRLs are fetched, `https://` URLs reached with the same pinned TLS as the
+    /// API (the terminal's network reaches the portal only, which serves or mirrors them). Every
+    /// certificate of a key's chain must be covered by one of them.
+    pub crl_urls: Vec<String>,
+    /// How long a checked key is trusted before the destination, its key and the CRLs are asked
+    /// again: at most this late a revocation or a key rotation takes effect for requests sent.
+    pub max_key_age: Duration,
+}
+
 /// Configuration of [`FitConnectPortal`](super::FitConnectPortal).
 #[derive(Debug, Clone)]
 pub struct FitConnectConfig {
@@ -81,6 +103,8 @@ pub struct FitConnectConfig {
     pub destinations: BTreeMap<String, String>,
     /// Pinned CA, device certificate and key.
     pub tls: TlsMaterial,
+    /// The administration PKI that certifies destination keys.
+    pub key_trust: KeyTrust,
     /// Timeouts and the response size limit of every request.
     pub limits: Limits,
     /// Path of the SQLite queue (on the data partition).
@@ -93,16 +117,22 @@ pub struct FitConnectConfig {
     pub backoff: Backoff,
     /// How often to look for the signed confirmation of a submitted request.
     pub confirm_interval: Duration,
+    /// How long the queue keeps what a status check at this terminal reads (tracking number,
+    /// service, destination, submission and case id) of a confirmed request; the encrypted
+    /// request itself goes as soon as the portal has it. After this the row is deleted, and a
+    /// status check asks the portal's tracking lookup like any other terminal.
+    pub confirmed_retention: Duration,
 }
 
 impl FitConnectConfig {
-    /// A configuration with the default limits, waits and backoff.
+    /// A configuration with the default limits, waits, backoff and retention.
     pub fn new(
         api_base_url: impl Into<String>,
         token_url: impl Into<String>,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
         tls: TlsMaterial,
+        key_trust: KeyTrust,
         queue_path: impl Into<PathBuf>,
     ) -> Self {
         Self {
@@ -115,12 +145,14 @@ impl FitConnectConfig {
             extension_base_url: None,
             destinations: BTreeMap::new(),
             tls,
+            key_trust,
             limits: Limits::default(),
             queue_path: queue_path.into(),
             queue_max_bytes: None,
             submit_wait: Duration::from_secs(3),
             backoff: Backoff::default(),
             confirm_interval: Duration::from_secs(5),
+            confirmed_retention: DEFAULT_CONFIRMED_RETENTION,
         }
     }
 }

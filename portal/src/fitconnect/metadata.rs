@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The submission metadata (`metadata.schema.v1.0.0.json`): service type with its LeiKa
+//! The submission metadata (`metadata.schema.v1.0.0.json`): service type with its name and LeiKa
 //! identifier, content structure with the SHA-512 of the data and the data's schema, the
 //! terminal's tracking number as sender reference and the application date.
 
@@ -23,6 +23,7 @@ pub fn build(submission: &Submission) -> serde_json::Value {
     serde_json::json!({
         "$schema": METADATA_SCHEMA_URI,
         "publicServiceType": {
+            "name": submission.service_name,
             "identifier": format!("{LEIKA_URN_PREFIX}{}", submission.leika_id),
         },
         "contentStructure": {

@@ -7,6 +7,27 @@
 //! [`FitConnectConfig::submit_wait`] for it to hand the request to the portal. The worker keeps
 //! trying, with exponential backoff and jitter, until the portal has every request; after a
 //! restart it resumes each request from its last recorded step.
+//!
+//! # Which key a request goes to
+//!
+//! A request is encrypted once, when it is queued, and the terminal keeps no readable copy; so
+//! the key is chosen then and checked before anything is sent:
+//!
+//! - Queuing asks the destination which key it names now (`encryptionKid`), within a share of
+//!   `submit_wait`, and fetches that key if it is not the cached one. Only if the portal does not
+//!   answer in time is the cached key used: the request must be stored while the citizen waits,
+//!   and encrypting it to a key does not yet send anything to that key.
+//! - Before the worker creates or submits a request, it asks the destination again: a request
+//!   encrypted to a key the destination no longer names (it rotated its key while the portal was
+//!   out of reach) is not sent ([`CryptoCheck::KeyRotated`]). The key must also be the one
+//!   published under that id (its RFC 7638 thumbprint, [`CryptoCheck::KeyReplaced`]) and be
+//!   certified by the administration PKI ([`crate::pki`]: chain to the configured root,
+//!   validity, CRLs, key usage); that check is repeated once it is older than
+//!   [`KeyTrust::max_key_age`].
+//!
+//! A request that fails these checks stays queued, with the reason as the queue's last error
+//! ([`Portal::queue_health`]) and in the log. It is tried again after the longest backoff,
+//! without pausing the other requests: it goes out once its key passes, and never before.
 
 pub mod client;
 pub mod config;
@@ -24,13 +45,38 @@ use chrono::NaiveDate;
 use crate::error::{ConfigDefect, CryptoCheck, Shared, StorageFailure};
 use crate::jose::jwe;
 use crate::jose::jwk::{KeyUse, RsaJwk};
+use crate::pki::AdministrationPki;
 use crate::queue::{Queue, QueueHealth, QueuedItem, Step};
 use crate::simulated::check_json_object;
-use crate::{Delivery, DeliveryState, Portal, PortalError, RequestStatus, SlotOffer, Submission};
+use crate::{Delivery, DeliveryState, Portal, PortalError, RequestStatus, SlotOffer, Submission, tracking_tag};
 
-use client::{ApiClient, CatalogueEntry};
-pub use config::{ApiVersion, Backoff, FitConnectConfig};
+use client::{ApiClient, CatalogueEntry, Pace};
+pub use config::{ApiVersion, Backoff, DEFAULT_CONFIRMED_RETENTION, DEFAULT_MAX_KEY_AGE, FitConnectConfig, KeyTrust};
 use worker::{Observer, Signal, Worker};
+
+/// Checks `jwk` against the administration PKI with CRLs fetched now.
+///
+/// # Errors
+/// Transport errors fetching the CRLs; [`CryptoCheck::UntrustedKey`] if the key does not pass.
+pub(crate) fn certify(
+    api: &ApiClient,
+    pki: &AdministrationPki,
+    destination_id: &str,
+    jwk: &RsaJwk,
+) -> Result<(), PortalError> {
+    let crls = api.crls()?;
+    pki.verify(jwk, &crls, std::time::SystemTime::now()).map_err(|cause| PortalError::Crypto {
+        cause: CryptoCheck::UntrustedKey {
+            destination_id: destination_id.to_owned(),
+            kid: jwk.kid.clone(),
+            cause: Box::new(cause),
+        },
+    })
+}
+
+fn encode_key(jwk: &RsaJwk) -> Result<String, PortalError> {
+    serde_json::to_string(jwk).map_err(|e| PortalError::Storage { cause: StorageFailure::KeyEncoding(Shared::new(e)) })
+}
 
 /// The FIT-Connect client with its queue and delivery worker.
 ///
@@ -38,6 +84,7 @@ use worker::{Observer, Signal, Worker};
 /// and are delivered by the next instance opened on the same queue file.
 pub struct FitConnectPortal {
     api: Arc<ApiClient>,
+    pki: Arc<AdministrationPki>,
     queue: Mutex<Queue>,
     config: FitConnectConfig,
     signal: Arc<Signal>,
@@ -57,8 +104,9 @@ impl FitConnectPortal {
     /// Opens the queue and starts the delivery worker.
     ///
     /// # Errors
-    /// [`PortalError::Config`] or [`PortalError::Tls`] for an unusable configuration,
-    /// [`PortalError::Storage`] if the queue cannot be opened.
+    /// [`PortalError::Config`] or [`PortalError::Tls`] for an unusable configuration (URLs, TLS
+    /// material, the administration PKI's root, no CRL location), [`PortalError::Storage`] if
+    /// the queue cannot be opened.
     pub fn start(config: FitConnectConfig) -> Result<Self, PortalError> {
         Self::start_observed(config, None)
     }
@@ -70,15 +118,23 @@ impl FitConnectPortal {
     /// As [`FitConnectPortal::start`].
     pub fn start_observed(config: FitConnectConfig, observer: Option<Observer>) -> Result<Self, PortalError> {
         let api = Arc::new(ApiClient::new(&config)?);
+        let pki = Arc::new(AdministrationPki::from_pem(&config.key_trust.anchors_pem)?);
         let queue = Queue::open(&config.queue_path, config.queue_max_bytes)?;
         let worker_queue = Queue::open(&config.queue_path, config.queue_max_bytes)?;
         let signal = Arc::new(Signal::default());
-        let worker = Worker::new(Arc::clone(&api), worker_queue, config.clone(), Arc::clone(&signal), observer);
+        let worker = Worker::new(
+            Arc::clone(&api),
+            Arc::clone(&pki),
+            worker_queue,
+            config.clone(),
+            Arc::clone(&signal),
+            observer,
+        );
         let handle = std::thread::Builder::new()
             .name("portal-delivery".to_owned())
             .spawn(move || worker.run())
             .map_err(|e| PortalError::Storage { cause: StorageFailure::WorkerThread(Shared::new(e)) })?;
-        Ok(Self { api, queue: Mutex::new(queue), config, signal, worker: Some(handle) })
+        Ok(Self { api, pki, queue: Mutex::new(queue), config, signal, worker: Some(handle) })
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -93,36 +149,59 @@ impl FitConnectPortal {
         self.queue().health()
     }
 
-    /// Fetches and caches the encryption keys of all configured destinations, so requests can
-    /// be encrypted and queued even while the portal is unreachable later.
+    /// Fetches the current encryption keys of all configured destinations, checks them against
+    /// the administration PKI and caches them, so requests can be encrypted and queued even
+    /// while the portal is unreachable later.
     ///
     /// # Errors
-    /// The first error met; keys fetched before it stay cached.
+    /// The first error met, [`CryptoCheck::UntrustedKey`] for a key that does not pass; keys
+    /// checked before it stay cached.
     pub fn prefetch_keys(&self) -> Result<(), PortalError> {
         for destination_id in self.config.destinations.values() {
-            let jwk = self.api.destination_key(destination_id)?;
-            self.cache_key(destination_id, &jwk)?;
+            let jwk = self.api.destination_key(Pace::Normal, destination_id)?;
+            certify(&self.api, &self.pki, destination_id, &jwk)?;
+            self.queue().cache_key(destination_id, &encode_key(&jwk)?, true)?;
         }
         Ok(())
     }
 
-    fn cache_key(&self, destination_id: &str, jwk: &RsaJwk) -> Result<(), PortalError> {
-        let json = serde_json::to_string(jwk)
-            .map_err(|e| PortalError::Storage { cause: StorageFailure::KeyEncoding(Shared::new(e)) })?;
-        self.queue().cache_key(destination_id, &json)
+    /// The key to encrypt a new request to: the one the destination names now, or, if the
+    /// portal does not answer within the quick limits, the cached one (see the module
+    /// documentation; the worker checks it before sending).
+    fn encryption_key(&self, destination_id: &str) -> Result<RsaJwk, PortalError> {
+        let cached = self
+            .queue()
+            .cached_key(destination_id)?
+            .and_then(|cached| serde_json::from_str::<RsaJwk>(&cached.jwk).ok());
+        // Without a cached key there is nothing to fall back to: take the time it takes.
+        let pace = if cached.is_some() { Pace::Quick } else { Pace::Normal };
+        let current = self.api.encryption_kid(pace, destination_id).and_then(|kid| match &cached {
+            Some(jwk) if jwk.kid == kid => Ok(jwk.clone()),
+            _ => {
+                let jwk = self.api.destination_key_with_id(pace, destination_id, &kid)?;
+                self.queue().cache_key(destination_id, &encode_key(&jwk)?, false)?;
+                Ok(jwk)
+            }
+        });
+        match (current, cached) {
+            (Ok(jwk), _) => Ok(jwk),
+            (Err(error), Some(jwk)) => {
+                tracing::warn!(
+                    %error,
+                    destination = destination_id,
+                    kid = %jwk.kid,
+                    "cannot ask which key the destination names now; encrypting to the cached key, which is checked again before the request is sent"
+                );
+                Ok(jwk)
+            }
+            (Err(error), None) => Err(error),
+        }
     }
 
-    /// The destination key: from the cache, else from the portal (and then cached).
-    fn encryption_key(&self, destination_id: &str) -> Result<RsaJwk, PortalError> {
-        let cached = self.queue().cached_key(destination_id)?;
-        if let Some(json) = cached
-            && let Ok(jwk) = serde_json::from_str::<RsaJwk>(&json)
-        {
-            return Ok(jwk);
-        }
-        let jwk = self.api.destination_key(destination_id)?;
-        self.cache_key(destination_id, &jwk)?;
-        Ok(jwk)
+    /// The [tracking tag](crate::tracking_tag) of `tracking_number` on this terminal, keyed with
+    /// its device key: what the journal says instead of the number.
+    pub fn tag(&self, tracking_number: &str) -> String {
+        tracking_tag(&self.config.tls.client_key_pem, tracking_number)
     }
 
     /// The service catalogue (terminal extension of the local portal).
@@ -139,7 +218,7 @@ impl FitConnectPortal {
     /// # Errors
     /// [`PortalError::InvalidPayload`] if the data is not a JSON object;
     /// [`PortalError::Config`] if the destination does not match the configured one;
-    /// errors fetching an uncached destination key; [`PortalError::Crypto`];
+    /// errors fetching a destination key when none is cached; [`PortalError::Crypto`];
     /// [`PortalError::Storage`] if the queue cannot be written.
     pub fn enqueue(&self, submission: &Submission) -> Result<bool, PortalError> {
         check_json_object(&submission.data)?;
@@ -168,15 +247,23 @@ impl FitConnectPortal {
             service_id: submission.service_id.clone(),
             destination_id: submission.destination_id.clone(),
             leika_id: submission.leika_id.clone(),
+            service_name: submission.service_name.clone(),
             encrypted_metadata,
             encrypted_data,
+            key_thumbprint: Some(jwk.thumbprint()),
             step: Step::Queued,
             in_flight: None,
             submission_id: None,
             case_id: None,
             attempts: 0,
         })?;
-        tracing::info!(tracking_number = %submission.tracking_number, service = %submission.service_id, inserted, "request queued");
+        tracing::info!(
+            request = %self.tag(&submission.tracking_number),
+            service = %submission.service_id,
+            kid = %jwk.kid,
+            inserted,
+            "request queued"
+        );
         self.signal.notify();
         Ok(inserted)
     }

@@ -8,12 +8,15 @@ use std::time::{Duration, Instant};
 
 use rand_core::{OsRng, RngCore};
 
-use super::client::{ApiClient, SubmitOutcome};
+use super::client::{ApiClient, Pace, SubmitOutcome};
 use super::config::FitConnectConfig;
-use super::events;
-use crate::PortalError;
-use crate::error::ProtocolViolation;
+use super::{certify, encode_key, events};
+use crate::error::{CryptoCheck, ProtocolViolation};
+use crate::jose::jwk::RsaJwk;
+use crate::jose::{JoseError, jwe};
+use crate::pki::AdministrationPki;
 use crate::queue::{Queue, QueuedItem, Step};
+use crate::{PortalError, tracking_tag};
 
 /// A point in the delivery of one request, reported to an observer (the maintenance log, or a
 /// test that stops the process there).
@@ -79,6 +82,7 @@ impl Signal {
 
 pub(crate) struct Worker {
     pub(crate) api: Arc<ApiClient>,
+    pub(crate) pki: Arc<AdministrationPki>,
     pub(crate) queue: Queue,
     pub(crate) config: FitConnectConfig,
     pub(crate) signal: Arc<Signal>,
@@ -101,12 +105,13 @@ const IDLE_WAIT: Duration = Duration::from_secs(1);
 impl Worker {
     pub(crate) fn new(
         api: Arc<ApiClient>,
+        pki: Arc<AdministrationPki>,
         queue: Queue,
         config: FitConnectConfig,
         signal: Arc<Signal>,
         observer: Option<Observer>,
     ) -> Self {
-        Self { api, queue, config, signal, observer, failures: 0, paused_until: None }
+        Self { api, pki, queue, config, signal, observer, failures: 0, paused_until: None }
     }
 
     fn observe(&self, checkpoint: Checkpoint<'_>) {
@@ -127,6 +132,9 @@ impl Worker {
                     self.signal.wait(seen, remaining);
                     continue;
                 }
+            }
+            if let Err(error) = self.queue.tidy(self.config.confirmed_retention) {
+                tracing::error!(%error, "confirmed requests cannot be removed from the queue");
             }
             let wait = match self.pass() {
                 Ok(true) => continue,
@@ -161,11 +169,24 @@ impl Worker {
                     self.queue.postpone(&item.tracking_number, self.config.confirm_interval)?;
                 }
                 Err(error @ PortalError::Storage { .. }) => return Err(error),
+                // The destination's key, not the portal, is at fault: this request waits the
+                // longest backoff and the others go on (see the module documentation of
+                // `fitconnect`).
+                Err(error @ PortalError::Crypto { .. }) => {
+                    let delay = self.config.backoff.max;
+                    tracing::warn!(
+                        request = %tracking_tag(&self.config.tls.client_key_pem, &item.tracking_number),
+                        %error,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "request not sent, its destination key does not pass the check; it stays queued"
+                    );
+                    self.queue.record_failure(&item.tracking_number, &error.to_string(), delay)?;
+                }
                 Err(error) => {
                     self.failures = self.failures.saturating_add(1);
                     let delay = self.config.backoff.delay(self.failures, OsRng.next_u64());
                     tracing::warn!(
-                        tracking_number = %item.tracking_number,
+                        request = %tracking_tag(&self.config.tls.client_key_pem, &item.tracking_number),
                         %error,
                         retry_in_ms = delay.as_millis() as u64,
                         "delivery failed, will retry"
@@ -189,20 +210,65 @@ impl Worker {
         Ok(())
     }
 
+    /// Before the request goes out: the key it is encrypted to must be the one the destination
+    /// names now, published under that id, and certified by the administration PKI (checked
+    /// again once the last check is older than the maximum key age).
+    fn check_key(&self, item: &QueuedItem) -> Result<(), PortalError> {
+        let destination_id = item.destination_id.as_str();
+        let kid = jwe::key_id(&item.encrypted_metadata)
+            .and_then(|kid| kid.ok_or(JoseError::Malformed { what: "JWE", reason: "no kid in its header".to_owned() }))
+            .map_err(|cause| PortalError::Crypto { cause: CryptoCheck::QueuedContent(cause) })?;
+        let current = self.api.encryption_kid(Pace::Normal, destination_id)?;
+        if current != kid {
+            return Err(PortalError::Crypto {
+                cause: CryptoCheck::KeyRotated {
+                    destination_id: destination_id.to_owned(),
+                    queued_kid: kid,
+                    current_kid: current,
+                },
+            });
+        }
+        // Rows queued before thumbprints were recorded are bound by the key id alone.
+        let encrypted_to = |jwk: &RsaJwk| {
+            jwk.kid == kid && item.key_thumbprint.as_ref().is_none_or(|thumbprint| *thumbprint == jwk.thumbprint())
+        };
+        let cached = self.queue.cached_key(destination_id)?;
+        if let Some(cached) = cached
+            && cached.verified_within(self.config.key_trust.max_key_age)
+            && serde_json::from_str::<RsaJwk>(&cached.jwk).is_ok_and(|jwk| encrypted_to(&jwk))
+        {
+            return Ok(());
+        }
+        let jwk = self.api.destination_key_with_id(Pace::Normal, destination_id, &kid)?;
+        if !encrypted_to(&jwk) {
+            return Err(PortalError::Crypto {
+                cause: CryptoCheck::KeyReplaced { destination_id: destination_id.to_owned(), kid },
+            });
+        }
+        certify(&self.api, &self.pki, destination_id, &jwk)?;
+        self.queue.cache_key(destination_id, &encode_key(&jwk)?, true)
+    }
+
     fn deliver(&self, item: &QueuedItem) -> Result<Progress, PortalError> {
         let tracking_number = item.tracking_number.as_str();
         let mut step = item.step;
         let mut in_flight = item.in_flight;
         let mut ids = item.submission_id.clone().zip(item.case_id.clone());
+        let mut key_checked = false;
         loop {
             match (step, &ids) {
                 (Step::Confirmed, _) => return Ok(Progress::Done),
                 (Step::Queued, _) | (_, None) => {
+                    if !key_checked {
+                        self.check_key(item)?;
+                        key_checked = true;
+                    }
                     // An unknown outcome of a create step needs no question to the portal: a
                     // created but never submitted submission is discarded by the portal and
                     // never reaches the destination.
                     self.observe(Checkpoint::BeforeRequest { tracking_number, step: Step::Created });
-                    let (submission_id, case_id) = self.api.create_submission(&item.destination_id, &item.leika_id)?;
+                    let (submission_id, case_id) =
+                        self.api.create_submission(&item.destination_id, &item.leika_id, &item.service_name)?;
                     self.observe(Checkpoint::AfterResponse { tracking_number, step: Step::Created });
                     self.queue.record_created(tracking_number, &submission_id, &case_id)?;
                     self.observe(Checkpoint::Recorded { tracking_number, step: Step::Created });
@@ -217,6 +283,10 @@ impl Worker {
                         self.observe(Checkpoint::Recorded { tracking_number, step: Step::Submitted });
                         step = Step::Submitted;
                         continue;
+                    }
+                    if !key_checked {
+                        self.check_key(item)?;
+                        key_checked = true;
                     }
                     self.observe(Checkpoint::BeforeRequest { tracking_number, step: Step::Submitted });
                     self.queue.mark_in_flight(tracking_number, Step::Submitted)?;

@@ -5,6 +5,7 @@
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, RsaPublicKey};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::{JoseError, b64, unb64};
 
@@ -54,7 +55,8 @@ pub struct RsaJwk {
     pub n: String,
     /// Public exponent, base64url big-endian.
     pub e: String,
-    /// Certificate chain (base64 DER), as FIT-Connect publishes it. Not evaluated by this crate.
+    /// Certificate chain (base64 DER, leaf first), as FIT-Connect publishes it; checked against
+    /// the administration PKI by [`crate::pki::AdministrationPki::verify`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub x5c: Vec<String>,
 }
@@ -94,6 +96,15 @@ impl RsaJwk {
         }
     }
 
+    /// The JWK SHA-256 thumbprint (RFC 7638 section 3): SHA-256 over the required members
+    /// `e`, `kty`, `n` in that order without whitespace, base64url. It names the key itself,
+    /// whatever id the key is published under.
+    pub fn thumbprint(&self) -> String {
+        let text = |value: &str| serde_json::Value::from(value).to_string();
+        let members = format!(r#"{{"e":{},"kty":{},"n":{}}}"#, text(&self.e), text(&self.kty), text(&self.n));
+        b64(&Sha256::digest(members.as_bytes()))
+    }
+
     /// The public key, after checking that it may be used for `usage`: `kty` is RSA, `alg` and
     /// `key_ops` allow the use, and the modulus has at least [`MIN_RSA_BITS`] bits.
     ///
@@ -118,5 +129,25 @@ impl RsaJwk {
             return Err(unusable(format!("{} bits, at least {MIN_RSA_BITS} are required", key.size() * 8)));
         }
         Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_thumbprint_is_rfc_7638s_example() {
+        // RFC 7638 section 3.1: the example RSA key and its SHA-256 thumbprint.
+        let jwk = RsaJwk {
+            kty: "RSA".to_owned(),
+            kid: "2011-04-29".to_owned(),
+            alg: "RS256".to_owned(),
+            key_ops: Vec::new(),
+            n: "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw".to_owned(),
+            e: "AQAB".to_owned(),
+            x5c: Vec::new(),
+        };
+        assert_eq!(jwk.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }
 }

@@ -461,6 +461,7 @@ impl Request {
             tracking,
             service_id: service.id.clone(),
             leika: service.leika.clone(),
+            service_name: service.name.get(&crate::Lang::german()).to_owned(),
             destination: authority.destination,
             data_schema: service.data_schema.clone(),
             data,

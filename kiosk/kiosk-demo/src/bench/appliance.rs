@@ -92,7 +92,8 @@ pub fn session_pss_mib(driver: &Path) -> Result<f64> {
         "[reader]\nname = {reader:?}\neid-dir = {eid:?}\n\n\
          [printer]\ndevice = {device:?}\nbaud = 115200\n\n\
          [portal]\napi-url = {api:?}\ntoken-url = {token:?}\nclient-id-file = {id:?}\n\
-         client-secret-file = {secret:?}\nca-file = {ca:?}\nclient-certificate-file = {cert:?}\nclient-key-file = {key:?}\n",
+         client-secret-file = {secret:?}\nca-file = {ca:?}\nclient-certificate-file = {cert:?}\nclient-key-file = {key:?}\n\
+         administration-pki-root-file = {root:?}\ncrl-urls = {crls:?}\n",
         reader = EID_READER,
         eid = eid_dir,
         device = printer.device_path(),
@@ -103,6 +104,8 @@ pub fn session_pss_mib(driver: &Path) -> Result<f64> {
         ca = access.ca_file,
         cert = access.device_cert_file,
         key = access.device_key_file,
+        root = access.administration_pki_root_file,
+        crls = access.crl_urls(),
     );
     std::fs::write(config.join("appliance.toml"), appliance)?;
 

@@ -83,6 +83,7 @@ fn submission(tracking_number: &str, destination_id: &str, service_id: &str, dat
         tracking_number: tracking_number.to_owned(),
         service_id: entry.service_id,
         leika_id: entry.leika_id,
+        service_name: entry.name,
         destination_id: destination_id.to_owned(),
         data_schema_uri: entry.data_schema_uri,
         data: Zeroizing::new(data.to_string().into_bytes()),

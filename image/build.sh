@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Builds the appliance: a Debian 12 root file system with the kiosk, packed
-# as a read-only squashfs with a dm-verity hash tree, a GPT disk image with
-# an EFI system partition, two A/B root slots and a data partition, and a
-# signed RAUC bundle of the same root. See image/README.md for the layout.
+# as a read-only squashfs with a dm-verity hash tree; a signed unified
+# kernel image (kernel, initramfs and the command line with the root hash)
+# on a boot partition; a GPT disk image with two A/B slots of boot
+# partition, root and hash tree each and a data partition that becomes
+# LUKS2 on first boot; and a signed RAUC bundle of the same slot. See
+# image/README.md for the layout and docs/SECURITY.md for the boot chain.
 #
 # Environment:
 #   KIOSK_BIN        the kiosk binary to install (default target/debug/kiosk)
@@ -15,15 +18,19 @@
 #                    refuses bundles older than the running one
 #   IMAGE_BUILD_DIR  where everything goes (default target/image); emptied
 #                    first, nothing is reused between runs
-#   IMAGE_KEY_DIR    a directory with RAUC signing material (ca.pem,
-#                    signer.pem, signer.key) to use instead of throw-away
-#                    keys generated into the build directory
+#   IMAGE_KEY_DIR    a directory with the town's keys to use instead of
+#                    throw-away keys generated into the build directory:
+#                    RAUC's ca.pem, signer.pem, signer.key; the Secure Boot
+#                    db signing pair db.pem, db.key; the recovery
+#                    certificate recovery.pem (docs/SECURITY.md)
 # Run as root on Debian 12 (mmdebstrap --mode=root needs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=image
 # shellcheck source=image/lib/common.sh
 . "$here/lib/common.sh"
+# shellcheck source=image/lib/uki.sh
+. "$here/lib/uki.sh"
 
 KIOSK_BIN=${KIOSK_BIN:-target/debug/kiosk}
 BUILD=$(realpath -m "${IMAGE_BUILD_DIR:-target/image}")
@@ -41,7 +48,6 @@ IMAGE_VERSION=${IMAGE_VERSION:-$(date -u +%Y.%m.%d.%H%M%S)}
 # about 1/127 of the data (veritysetup(8)), so 8 MiB covers 1 GiB of root.
 ROOT_SLOT_MIB=384
 VERITY_SLOT_MIB=8
-ESP_MIB=32
 DATA_MIB=256
 
 start=$(now)
@@ -50,11 +56,51 @@ mkdir -p "$BUILD"
 : >"$BUILD/figures.env"
 root="$BUILD/rootfs"
 
+# --- 0. Keys ------------------------------------------------------------------
+# Generated here unless given (nothing is committed). The recovery
+# certificate goes into the initramfs, so it is needed before the root.
+keys="$BUILD/keys"
+if [ -n "${IMAGE_KEY_DIR:-}" ]; then
+	cp -a "$IMAGE_KEY_DIR" "$keys"
+	for f in ca.pem signer.pem signer.key db.pem db.key recovery.pem; do
+		[ -f "$keys/$f" ] || die "IMAGE_KEY_DIR has no $f"
+	done
+else
+	mkdir -p "$keys"
+	# A throw-away CA and a signing certificate with extended key usage
+	# codeSigning, which RAUC accepts because system.conf sets
+	# check-purpose=codesign (RAUC docs, "Signature verification").
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$keys/ca.key" -out "$keys/ca.pem" -days 3650 \
+		-subj "/O=Buergerterminal build/CN=throw-away update CA" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$keys/signer.key" -out "$keys/signer.csr" \
+		-subj "/O=Buergerterminal build/CN=throw-away bundle signer" 2>/dev/null
+	printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n' >"$keys/signer.ext"
+	openssl x509 -req -in "$keys/signer.csr" -CA "$keys/ca.pem" -CAkey "$keys/ca.key" \
+		-CAcreateserial -days 3650 -extfile "$keys/signer.ext" -out "$keys/signer.pem" 2>/dev/null
+	# Secure Boot: the platform key, the key exchange key and the db key
+	# that signs the UKIs, as a town would own them (docs/SECURITY.md);
+	# the tests enrol all three into the firmware. RSA 2048, the one key
+	# type every UEFI firmware verifies (UEFI 2.10, 32.5.1).
+	for k in pk kek db; do
+		openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+			-keyout "$keys/$k.key" -out "$keys/$k.pem" \
+			-subj "/O=Buergerterminal build/CN=throw-away Secure Boot $k" 2>/dev/null
+	done
+	# The town's recovery certificate: each terminal encrypts its /var
+	# recovery key to it; only the holder of recovery.key can read it.
+	openssl req -x509 -newkey rsa:3072 -nodes -sha256 -days 3650 \
+		-keyout "$keys/recovery.key" -out "$keys/recovery.pem" -addext keyUsage=keyEncipherment \
+		-subj "/O=Buergerterminal build/CN=throw-away town recovery" 2>/dev/null
+fi
+
 # --- 1. Root file system ----------------------------------------------------
-# The packages: the kernel and systemd, dm-verity for the initramfs, pcscd
-# with the CCID driver for real readers, RAUC with its D-Bus service, GRUB's
-# environment tool (RAUC's grub backend writes grubenv with grub-editenv),
-# fonts with Latin, Cyrillic and Arabic glyphs (DejaVu), and exactly the
+# The packages: the kernel and systemd, dm-verity and dm-crypt for the
+# initramfs with e2fsprogs, openssl and the TPM2 libraries systemd loads
+# (scripts/local-bottom/kiosk-storage), pcscd with the CCID driver for real
+# readers, RAUC with its D-Bus service and efibootmgr (RAUC's EFI backend
+# and the initramfs keep the firmware's boot entries with it), fonts with Latin, Cyrillic and Arabic glyphs (DejaVu), and exactly the
 # libraries the kiosk binary links (ldd, mapped to packages with dpkg -S on
 # this Debian 12 host, which has the same package names as the image).
 package_of() {
@@ -66,7 +112,8 @@ package_of() {
 kiosk_libs=$(ldd "$KIOSK_BIN" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
 	while read -r lib; do package_of "$lib"; done | cut -d: -f1 | sort -u | paste -sd,)
 packages="linux-image-amd64,systemd,systemd-sysv,udev,dbus,kmod,initramfs-tools,cryptsetup-bin"
-packages+=",pcscd,libccid,libpcsclite1,rauc,rauc-service,grub-common,fonts-dejavu-core"
+packages+=",e2fsprogs,openssl,efibootmgr,libtss2-esys-3.0.2-0,libtss2-rc0,libtss2-mu0,libtss2-tcti-device0"
+packages+=",pcscd,libccid,libpcsclite1,rauc,rauc-service,fonts-dejavu-core"
 packages+=",$kiosk_libs"
 log "packages: $packages"
 
@@ -97,13 +144,15 @@ log "mmdebstrap $SUITE"
 t=$(now)
 # --variant=essential: only Essential: yes packages plus --include, so no
 # apt in the image (mmdebstrap(1) installs --include with the host's apt).
-# The setup hook puts the dm-verity initramfs hook in place before the
-# kernel is unpacked, so the initramfs is generated once, already with it.
+# The setup hook puts the initramfs hooks and scripts and the recovery
+# certificate in place before the kernel is unpacked, so the initramfs is
+# generated once, already with them.
 bootstrap() {
 	rm -rf "$root"
 	mmdebstrap --mode=root --variant=essential --format=directory \
 		--include="$packages" "${dpkgopts[@]}" \
 		--setup-hook="mkdir -p \"\$1/etc/initramfs-tools\" && cp -a $here/rootfs/etc/initramfs-tools/. \"\$1/etc/initramfs-tools/\"" \
+		--setup-hook="cp $keys/recovery.pem \"\$1/etc/initramfs-tools/kiosk-recovery.pem\"" \
 		"$SUITE" "$root" "${MIRRORS[@]}" >>"$BUILD/mmdebstrap.log" 2>&1
 }
 # Once more after a failure: downloads from the mirror fail now and then
@@ -112,8 +161,7 @@ bootstrap || { log "mmdebstrap failed, once more"; bootstrap; } ||
 	{ tail -30 "$BUILD/mmdebstrap.log"; die "mmdebstrap failed twice (log: $BUILD/mmdebstrap.log)"; }
 record mmdebstrap_s "$(elapsed "$t" "$(now)")"
 
-# The kernel and initramfs at fixed names: GRUB loads them from the slot's
-# squashfs (image/grub/grub.cfg), whatever the kernel's version.
+# The kernel and initramfs at fixed names, whatever the kernel's version.
 mv "$root"/boot/vmlinuz-* "$root/boot/vmlinuz"
 mv "$root"/boot/initrd.img-* "$root/boot/initrd.img"
 rm -f "$root"/vmlinuz* "$root"/initrd.img* "$root"/boot/System.map-* "$root"/boot/config-*
@@ -129,6 +177,10 @@ mksquashfs "$root" "$BUILD/reference.squashfs" -noI -noD -noF -noX -noappend -qu
 	-e boot/vmlinuz boot/initrd.img
 cp "$root/boot/vmlinuz" "$BUILD/reference.vmlinuz"
 cp "$root/boot/initrd.img" "$BUILD/reference.initrd"
+# The UKI carries the kernel and the initramfs (image/lib/uki.sh), so the
+# root does not.
+mv "$root/boot/vmlinuz" "$root/boot/initrd.img" "$BUILD/"
+cp "$root/usr/lib/os-release" "$BUILD/os-release"
 
 # --- 3. The appliance's own files -------------------------------------------
 log "customising the root"
@@ -145,7 +197,9 @@ ln -s appliance "$root/usr/lib/kiosk/rauc-pre-install"
 # The running system's version, which the pre-install handler compares a
 # bundle's with; the update bundle of this build carries the same.
 printf '%s\n' "$IMAGE_VERSION" >"$root/usr/lib/kiosk/version"
-install -d "$root/efi"
+# Static users (the out-of-service screen's): the root is read-only, so
+# systemd-sysusers cannot add them at boot.
+systemd-sysusers --root="$root" >/dev/null
 # ConfigurationDirectory=kiosk of kiosk.service: systemd would create it at
 # start, which a read-only root does not allow. It holds the appliance's
 # hardware and portal settings (kiosk/config/appliance.toml, which names
@@ -163,33 +217,21 @@ done
 install -D -m 644 systemd/journald-kiosk.conf "$root/etc/systemd/journald.conf.d/kiosk.conf"
 install -D -m 644 systemd/logind-kiosk.conf "$root/etc/systemd/logind.conf.d/kiosk.conf"
 install -D -m 644 systemd/system-kiosk.conf "$root/etc/systemd/system.conf.d/kiosk.conf"
-# Debian's pcscd and rauc units, hardened by drop-ins (systemd/check.sh).
+# Debian's pcscd and rauc units, hardened by drop-ins (systemd/check.sh);
+# rauc's second drop-in tells it the booted slot.
 install -D -m 644 systemd/pcscd-kiosk.conf "$root/etc/systemd/system/pcscd.service.d/kiosk.conf"
 install -D -m 644 systemd/rauc-kiosk.conf "$root/etc/systemd/system/rauc.service.d/kiosk.conf"
+install -D -m 644 systemd/rauc-boot-slot.conf "$root/etc/systemd/system/rauc.service.d/boot-slot.conf"
 
-# RAUC's keyring: the CA that signs bundles (generated here unless given).
-keys="$BUILD/keys"
-if [ -n "${IMAGE_KEY_DIR:-}" ]; then
-	cp -a "$IMAGE_KEY_DIR" "$keys"
-else
-	mkdir -p "$keys"
-	# A throw-away CA and a signing certificate with extended key usage
-	# codeSigning, which RAUC accepts because system.conf sets
-	# check-purpose=codesign (RAUC docs, "Signature verification").
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$keys/ca.key" -out "$keys/ca.pem" -days 3650 \
-		-subj "/O=Buergerterminal build/CN=throw-away update CA" 2>/dev/null
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$keys/signer.key" -out "$keys/signer.csr" \
-		-subj "/O=Buergerterminal build/CN=throw-away bundle signer" 2>/dev/null
-	printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n' >"$keys/signer.ext"
-	openssl x509 -req -in "$keys/signer.csr" -CA "$keys/ca.pem" -CAkey "$keys/ca.key" \
-		-CAcreateserial -days 3650 -extfile "$keys/signer.ext" -out "$keys/signer.pem" 2>/dev/null
-fi
+# RAUC's keyring: the CA that signs bundles.
 install -D -m 644 "$keys/ca.pem" "$root/etc/rauc/keyring.pem"
 
-systemctl --root="$root" enable kiosk.service var.mount efi.mount tmp.mount rauc-mark-good.service \
-	kiosk-update.service systemd-networkd.service >/dev/null 2>&1
+# /var is not a unit: the signed initramfs unlocks and mounts it, or says
+# why not (kiosk-out-of-service@.service).
+systemctl --root="$root" enable kiosk.service tmp.mount rauc-mark-good.service \
+	kiosk-update.service systemd-networkd.service \
+	kiosk-out-of-service@storage-locked.service kiosk-out-of-service@storage-unavailable.service \
+	>/dev/null 2>&1
 # No login anywhere: no getty on any virtual or serial console (logind's
 # NAutoVTs=0 keeps it from spawning them on demand), Ctrl-Alt-Del does
 # nothing, no rescue or emergency mode (their shells are gone too, below;
@@ -215,9 +257,9 @@ rm -f "$root/var/lib/dbus/machine-id"
 # programs directly. Deleted after everything that runs in the root at build
 # time; removed.txt in the build directory lists every file with its
 # package, and image/test.sh checks that none of them is left.
-# dash, /bin/sh, goes too, unless RAUC's post-install handler of the GRUB
-# boot chain (image/rootfs/usr/lib/kiosk/rauc-post-install) is still a shell
-# script; image/test.sh makes the same exception, on the same test.
+# dash, /bin/sh, goes too: no script runs from the root (the initramfs's
+# scripts run under klibc's shell inside the signed UKI, which was built
+# before this).
 removed="$BUILD/removed.txt"
 : >"$removed"
 # remove_files PACKAGE [NAME...]: lists PACKAGE's files (not directories:
@@ -242,17 +284,15 @@ remove_files util-linux su runuser sulogin agetty getty nsenter unshare setpriv
 remove_files systemd systemd-run
 # klibc's shell, for initramfs-tools (the initramfs is made by now).
 remove_files klibc-utils sh sh.shared
-if ! head -n 1 "$root/usr/lib/kiosk/rauc-post-install" 2>/dev/null | grep -qx '#!/bin/sh'; then
-	remove_files dash
-fi
+remove_files dash
 cut -d' ' -f2- "$removed" | sed "s|^|$root|" | xargs -d '\n' rm -f
 log "removed $(wc -l <"$removed") files of shells, interpreters and login tools (removed.txt)"
 # No package manager at run time: dpkg is Essential, so it came with the
 # base system; its programs and database go (packages.txt keeps the list).
 rm -rf "$root"/usr/bin/dpkg* "$root"/usr/sbin/dpkg* "$root"/usr/bin/apt* \
 	"$root/var/lib/dpkg" "$root/etc/dpkg"
-# /var is the data partition (systemd/var.mount); it starts empty and
-# systemd-tmpfiles creates what belongs in it (tmpfiles.d(5)).
+# /var is the data partition (the initramfs mounts it); it starts empty
+# and systemd-tmpfiles creates what belongs in it (tmpfiles.d(5)).
 find "$root/var" -mindepth 1 -delete
 
 # --- 4. squashfs + dm-verity --------------------------------------------------
@@ -265,64 +305,38 @@ record squashfs_verity_s "$(elapsed "$t" "$(now)")"
 [ "$(stat -c %s "$BUILD/root.squashfs")" -le $((ROOT_SLOT_MIB << 20)) ] ||
 	die "root.squashfs does not fit a ${ROOT_SLOT_MIB} MiB slot"
 
-# --- 5. EFI system partition -------------------------------------------------
-# GRUB as one EFI program with its configuration and modules inside
-# (grub-mkstandalone(1)); the ESP keeps only what changes: grubenv (RAUC's
-# boot state) and each slot's root hash.
-log "ESP"
-grub-mkstandalone -O x86_64-efi -o "$BUILD/BOOTX64.EFI" \
-	--modules="part_gpt fat squash4 linux loadenv test regexp echo normal gzio configfile reboot halt sleep" \
-	--install-modules="part_gpt fat squash4 linux loadenv test regexp echo normal gzio configfile reboot halt sleep" \
-	--locales= --fonts= --themes= \
-	"boot/grub/grub.cfg=$here/grub/grub.cfg"
-# The boot state RAUC's grub backend keeps (RAUC docs, "GRUB"): slot A is
-# good and first, slot B is empty so never tried.
-grub-editenv "$BUILD/grubenv" create
-grub-editenv "$BUILD/grubenv" set ORDER="A B" A_OK=1 A_TRY=0 B_OK=0 B_TRY=0
-printf 'set roothash=%s\n' "$(cat "$BUILD/roothash")" >"$BUILD/slot-A.cfg"
-esp="$BUILD/esp.vfat"
-rm -f "$esp"
-mkfs.vfat -C -n KIOSK-ESP "$esp" $((ESP_MIB * 1024)) >/dev/null
-mmd -i "$esp" ::EFI ::EFI/BOOT
-mcopy -i "$esp" "$BUILD/BOOTX64.EFI" "$BUILD/grubenv" "$BUILD/slot-A.cfg" ::EFI/BOOT/
+# --- 5. The signed UKI on slot A's boot partition -----------------------------
+log "UKI"
+make_uki "$BUILD" "$BUILD/roothash" "$keys" "$BUILD/uki.efi"
+make_boot_partition "$BUILD/uki.efi" "$BUILD/efi.vfat"
+record uki_bytes "$(stat -c %s "$BUILD/uki.efi")"
 
 # --- 6. Data partition -------------------------------------------------------
-mke2fs -q -t ext4 -L kiosk-data -F "$BUILD/data.ext4" "${DATA_MIB}M"
+# Only the marker of a fresh image; the first boot makes it LUKS2
+# (scripts/local-bottom/kiosk-storage). The rest of the partition is zero.
+printf '%s\n' "$DATA_UNPROVISIONED_MAGIC" >"$BUILD/data.img"
+truncate -s 1M "$BUILD/data.img"
 
 # --- 7. Disk image -----------------------------------------------------------
-# genimage(1) writes the GPT and copies the partition images in; the
-# partition names become GPT partition labels, which the initramfs
-# (kiosk.verity.*), the mount units and RAUC's system.conf refer to.
+# genimage(1) writes the GPT and copies the partition images in. Both boot
+# partitions are EFI system partitions (UEFI allows more than one), so the
+# firmware's removable-media path finds them too. The PARTUUIDs are the
+# layout's (image/lib/common.sh); the GPT names are for people only.
 log "disk image"
-cat >"$BUILD/genimage.cfg" <<CFG
-image disk.img {
-	hdimage {
-		partition-table-type = "gpt"
-		align = 1M
-	}
-	partition esp {
-		image = "esp.vfat"
-		partition-type-uuid = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
-	}
-	partition root-a {
-		image = "root.squashfs"
-		size = ${ROOT_SLOT_MIB}M
-	}
-	partition verity-a {
-		image = "root.verity"
-		size = ${VERITY_SLOT_MIB}M
-	}
-	partition root-b {
-		size = ${ROOT_SLOT_MIB}M
-	}
-	partition verity-b {
-		size = ${VERITY_SLOT_MIB}M
-	}
-	partition data {
-		image = "data.ext4"
-	}
-}
-CFG
+declare -A part_image=([efi-a]=efi.vfat [root-a]=root.squashfs [verity-a]=root.verity [data]=data.img)
+declare -A part_mib=([efi-a]=$EFI_MIB [efi-b]=$EFI_MIB [root-a]=$ROOT_SLOT_MIB [root-b]=$ROOT_SLOT_MIB
+	[verity-a]=$VERITY_SLOT_MIB [verity-b]=$VERITY_SLOT_MIB [data]=$DATA_MIB)
+{
+	printf 'image disk.img {\n\thdimage {\n\t\tpartition-table-type = "gpt"\n\t\talign = 1M\n\t}\n'
+	for name in "${PART_NAMES[@]}"; do
+		printf '\tpartition %s {\n' "$name"
+		[ -z "${part_image[$name]:-}" ] || printf '\t\timage = "%s"\n' "${part_image[$name]}"
+		printf '\t\tsize = %sM\n\t\tpartition-uuid = "%s"\n' "${part_mib[$name]}" "${PARTUUID[$name]}"
+		case $name in efi-*) printf '\t\tpartition-type-uuid = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"\n' ;; esac
+		printf '\t}\n'
+	done
+	printf '}\n'
+} >"$BUILD/genimage.cfg"
 rm -rf "$BUILD/genimage.tmp"
 mkdir -p "$BUILD/genimage.root"
 genimage --config "$BUILD/genimage.cfg" --inputpath "$BUILD" --outputpath "$BUILD" \
@@ -331,7 +345,7 @@ genimage --config "$BUILD/genimage.cfg" --inputpath "$BUILD" --outputpath "$BUIL
 rm -rf "$BUILD/genimage.tmp" "$BUILD/genimage.root"
 
 # --- 8. Update bundle ----------------------------------------------------------
-"$here/make-bundle.sh" "$BUILD" "$BUILD/root.squashfs" "$BUILD/root.verity" "$BUILD/roothash" \
+"$here/make-bundle.sh" "$BUILD" "$BUILD/efi.vfat" "$BUILD/root.squashfs" "$BUILD/root.verity" \
 	"$BUILD/update.raucb" "$IMAGE_VERSION"
 
 record build_s "$(elapsed "$start" "$(now)")"

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# make-bundle.sh BUILD_DIR ROOT_SQUASHFS ROOT_VERITY ROOTHASH_FILE OUT [VERSION]
+# make-bundle.sh BUILD_DIR BOOT_PARTITION ROOT_SQUASHFS ROOT_VERITY OUT [VERSION]
 #
-# Packs one root file system (squashfs + its dm-verity hash tree) as a
-# signed RAUC bundle in the verity format (RAUC docs, "Bundle formats";
-# manifest keys: "Reference" > "Manifest"), signed with BUILD_DIR/keys.
-# The root hash travels as a plain file in the bundle; the device's
-# post-install handler hands it to GRUB (image/rootfs/usr/lib/kiosk/).
+# Packs one slot (its boot partition image with the signed UKI, the
+# squashfs root and its dm-verity hash tree) as a signed RAUC bundle in the
+# verity format (RAUC docs, "Bundle formats"; manifest keys: "Reference" >
+# "Manifest"), signed with BUILD_DIR/keys. The root hash needs no file of
+# its own: it is in the UKI's signed command line (image/lib/uki.sh).
 set -euo pipefail
 here=$(dirname "$0")
 # shellcheck source=image/lib/common.sh
 . "$here/lib/common.sh"
 
-[ $# -ge 5 ] || die "usage: $0 BUILD_DIR ROOT_SQUASHFS ROOT_VERITY ROOTHASH_FILE OUT [VERSION]"
-build=$1 squashfs=$2 verity=$3 roothash=$4 out=$5
+[ $# -ge 5 ] || die "usage: $0 BUILD_DIR BOOT_PARTITION ROOT_SQUASHFS ROOT_VERITY OUT [VERSION]"
+build=$1 efi=$2 squashfs=$3 verity=$4 out=$5
 version=${6:-$(date -u +%Y.%m.%d.%H%M%S)}
 
 work=$(mktemp -d -p "$build" bundle.XXXXXX)
@@ -38,9 +38,10 @@ CONF
 # the directory with mksquashfs anyway.
 ln "$squashfs" "$content/root.squashfs" 2>/dev/null || cp "$squashfs" "$content/root.squashfs"
 # RAUC picks how to write an image by its file name; ".img" is a raw image
-# (RAUC docs, "Reference" > "Image types"), which the hash tree is.
+# (RAUC docs, "Reference" > "Image types"), which the hash tree and the
+# boot partition's FAT file system are.
 ln "$verity" "$content/verity.img" 2>/dev/null || cp "$verity" "$content/verity.img"
-cp "$roothash" "$content/roothash"
+ln "$efi" "$content/efi.img" 2>/dev/null || cp "$efi" "$content/efi.img"
 cat >"$content/manifest.raucm" <<MANIFEST
 [update]
 compatible=$RAUC_COMPATIBLE
@@ -54,6 +55,9 @@ filename=root.squashfs
 
 [image.verity]
 filename=verity.img
+
+[image.efi]
+filename=efi.img
 MANIFEST
 rm -f "$out"
 # The payload is squashfs already; zstd at a low level packs the bundle's

@@ -26,10 +26,13 @@ packages=(
     # Checks the systemd units offline.
     systemd
     # The appliance image: root file system, read-only squashfs with dm-verity,
-    # GPT disk, GRUB for the A/B slots, RAUC bundles; and its boot tests in a
-    # container and in QEMU with UEFI firmware.
-    mmdebstrap squashfs-tools cryptsetup-bin genimage rauc grub-efi-amd64-bin grub-common
-    dosfstools mtools e2fsprogs fdisk binutils qemu-system-x86 ovmf systemd-container procps util-linux
+    # the signed unified kernel image (systemd's EFI stub, sbsigntool), GPT
+    # disk, RAUC bundles; and its boot tests in a container and in QEMU with
+    # UEFI firmware under Secure Boot, a software TPM, and the LUKS2 header
+    # and recovery key checked with cryptsetup and openssl.
+    mmdebstrap squashfs-tools cryptsetup-bin genimage rauc systemd-boot-efi sbsigntool
+    dosfstools mtools e2fsprogs fdisk binutils qemu-system-x86 ovmf swtpm swtpm-tools
+    systemd-container procps util-linux python3-venv
     # The image tests' key presses go to QEMU's monitor (QMP) through socat.
     socat
 )
@@ -50,6 +53,19 @@ if ((${#missing[@]})); then
         $sudo apt-get -f install -y -q
         $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
     fi
+fi
+
+# virt-fw-vars (virt-firmware, not packaged in Debian 12) enrols the test
+# Secure Boot keys and boot entries into OVMF's variable store. From PyPI,
+# pinned, in a virtual environment of its own.
+VIRT_FIRMWARE_VERSION=26.10
+venv=/opt/virt-firmware
+if ! "$venv/bin/pip" show virt-firmware 2>/dev/null | grep -qx "Version: $VIRT_FIRMWARE_VERSION"; then
+    echo "Installing virt-firmware $VIRT_FIRMWARE_VERSION from PyPI into $venv"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo python3 -m venv "$venv"
+    $sudo "$venv/bin/pip" install --quiet "virt-firmware==$VIRT_FIRMWARE_VERSION"
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -53,6 +53,9 @@ hardened=(pcscd.service rauc.service)
 for unit in "${hardened[@]}"; do
 	install -D -m 644 "systemd/${unit%.service}-kiosk.conf" "$root/etc/systemd/system/$unit.d/kiosk.conf"
 done
+# As in image/build.sh: rauc's second drop-in names the booted slot and
+# opens efivarfs for its EFI backend.
+install -D -m 644 systemd/rauc-boot-slot.conf "$root/etc/systemd/system/rauc.service.d/boot-slot.conf"
 
 status=0
 # rate NAME THRESHOLD ARGS...: the exposure of one service, at most THRESHOLD

@@ -257,7 +257,7 @@ test_container() {
 		sleep 0.5
 	done
 	pass "1. kiosk.service active in the container"
-	test_container_services "$leader"
+	test_container_services "$LEADER"
 	pid=$(inside systemctl show -P MainPID kiosk.service)
 	restarts=$(inside systemctl show -P NRestarts kiosk.service)
 	# A stopped process feeds no watchdog: systemd must notice within

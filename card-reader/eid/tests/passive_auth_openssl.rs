@@ -169,9 +169,16 @@ impl Pki {
 
     /// EF.CardSecurity: `content` signed by the document signer `signer`.
     fn card_security(&self, signer: &str, content: &[u8]) -> Vec<u8> {
-        let input = self.path("infos.der");
+        self.signed_data(signer, "0.4.0.127.0.7.3.2.1", content, "card_security.der")
+    }
+
+    /// A CMS SignedData (`openssl cms -sign`) of `content` with the content
+    /// type `content_type`, signed by `signer` (a certificate of this PKI
+    /// with its key), written as `name`.
+    fn signed_data(&self, signer: &str, content_type: &str, content: &[u8], name: &str) -> Vec<u8> {
+        let input = self.path(&format!("{name}.content"));
         std::fs::write(&input, content).unwrap();
-        let (input, out) = (input.display().to_string(), self.arg("card_security.der"));
+        let (input, out) = (input.display().to_string(), self.arg(name));
         let (cert, key) = (self.arg(&format!("{signer}.pem")), self.arg(&format!("{signer}.key")));
         let mut args = vec![
             "cms",
@@ -181,7 +188,7 @@ impl Pki {
             "-outform",
             "DER",
             "-econtent_type",
-            "0.4.0.127.0.7.3.2.1",
+            content_type,
             "-md",
             self.md,
             "-nosmimecap",
@@ -484,40 +491,14 @@ impl Pki {
     fn master_list(&self, signer: &str, cscas: &[&[u8]]) -> Vec<u8> {
         let mut list = tlv::encode(0x02, &[0x00]);
         tlv::encode_into(0x31, &cscas.concat(), &mut list);
-        let input = self.path("masterlist-content.der");
-        std::fs::write(&input, tlv::encode(0x30, &list)).unwrap();
-        let (input, out) = (input.display().to_string(), self.arg("masterlist.der"));
-        let (cert, key) = (self.arg(&format!("{signer}.pem")), self.arg(&format!("{signer}.key")));
-        run(
-            "openssl",
-            &[
-                "cms",
-                "-sign",
-                "-binary",
-                "-nodetach",
-                "-outform",
-                "DER",
-                "-econtent_type",
-                "2.23.136.1.1.2",
-                "-md",
-                self.md,
-                "-nosmimecap",
-                "-in",
-                &input,
-                "-signer",
-                &cert,
-                "-inkey",
-                &key,
-                "-out",
-                &out,
-            ],
-        );
-        let printed = run("openssl", &["cms", "-cmsout", "-print", "-inform", "DER", "-in", &out]);
+        let der = self.signed_data(signer, "2.23.136.1.1.2", &tlv::encode(0x30, &list), "masterlist.der");
+        let printed =
+            run("openssl", &["cms", "-cmsout", "-print", "-inform", "DER", "-in", &self.arg("masterlist.der")]);
         assert!(
             printed.contains("eContentType: undefined (2.23.136.1.1.2)"),
             "a CSCA Master List by its content type: {printed}"
         );
-        std::fs::read(&out).unwrap()
+        der
     }
 }
 

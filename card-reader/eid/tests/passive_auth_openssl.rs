@@ -3,7 +3,7 @@
 //! document signer generated at test time with `openssl` (Debian package
 //! `openssl`), the CMS SignedData made by `openssl cms -sign`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bp256::r1::{NonZeroScalar, ProjectivePoint};
@@ -211,7 +211,12 @@ impl Pki {
 const CSCA_SUBJECT: &str = "/C=DE/O=Test/CN=Test CSCA";
 
 fn signed_setup() -> (Pki, Vec<u8>, TrustList) {
-    let pki = Pki::new();
+    signed_setup_with(Pki::new())
+}
+
+/// In `pki`: a CSCA, a document signer it issued, an EF.CardSecurity signed
+/// by that, and the trust list of that CSCA.
+fn signed_setup_with(pki: Pki) -> (Pki, Vec<u8>, TrustList) {
     let csca = pki.csca("csca", CSCA_SUBJECT);
     pki.document_signer("ds", "csca");
     let card_security = pki.card_security("ds", &security_infos());
@@ -319,15 +324,11 @@ fn document_signer_not_yet_valid_is_rejected() {
 /// A CSCA, a document signer it issued and an EF.CardSecurity signed by
 /// that, all of `kind` with the hash `md`, verify.
 fn verifies_with(kind: Kind, md: &'static str) {
-    let pki = Pki::of(kind, md);
-    let csca = pki.csca("csca", CSCA_SUBJECT);
-    pki.document_signer("ds", "csca");
+    let (pki, card_security, trust) = signed_setup_with(Pki::of(kind, md));
     if let Kind::Ec { explicit: true, .. } = kind {
         let text = run("openssl", &["x509", "-in", &pki.arg("ds.pem"), "-noout", "-text"]);
         assert!(text.contains("Field Type: prime-field"), "the signer's key carries explicit parameters: {text}");
     }
-    let card_security = pki.card_security("ds", &security_infos());
-    let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
     let verified = verify_card_security(&card_security, &trust, today())
         .unwrap_or_else(|e| panic!("{kind:?} with {md} must verify: {e}"));
     assert_eq!(verified.chip_key(Some(65)).unwrap().public_key, chip_point());
@@ -392,21 +393,14 @@ fn a_curve_eid_documents_do_not_use_is_refused_as_such() {
         Err(PaError::UnsupportedAlgorithm(ObjectIdentifier(vec![0x2B, 0x81, 0x04, 0x00, 0x0A])))
     );
 
-    let explicit = Pki::of(Kind::Ec { curve: "secp256k1", explicit: true }, "sha256");
-    let csca = explicit.csca("csca", CSCA_SUBJECT);
-    explicit.document_signer("ds", "csca");
-    let card_security = explicit.card_security("ds", &security_infos());
-    let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
+    let (_, card_security, trust) =
+        signed_setup_with(Pki::of(Kind::Ec { curve: "secp256k1", explicit: true }, "sha256"));
     assert_eq!(verify_card_security(&card_security, &trust, today()), Err(PaError::UnknownDomainParameters));
 }
 
 #[test]
 fn a_pss_signature_checked_with_another_salt_length_fails() {
-    let pki = Pki::of(Kind::RsaPss, "sha256");
-    let csca = pki.csca("csca", CSCA_SUBJECT);
-    pki.document_signer("ds", "csca");
-    let mut card_security = pki.card_security("ds", &security_infos());
-    let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
+    let (_pki, mut card_security, trust) = signed_setup_with(Pki::of(Kind::RsaPss, "sha256"));
     assert!(verify_card_security(&card_security, &trust, today()).is_ok());
     // The SignerInfo's signatureAlgorithm is outside what is signed: its
     // PSS parameters (the last in the file) say the salt is 32 bytes long
@@ -424,33 +418,9 @@ fn content_that_is_not_a_security_object_is_rejected() {
     let pki = Pki::new();
     let csca = pki.csca("csca", CSCA_SUBJECT);
     pki.document_signer("ds", "csca");
-    let input = pki.path("infos.der");
-    std::fs::write(&input, security_infos()).unwrap();
-    let out = pki.path("plain.der");
-    run(
-        "openssl",
-        &[
-            "cms",
-            "-sign",
-            "-binary",
-            "-nodetach",
-            "-outform",
-            "DER",
-            "-md",
-            "sha256",
-            "-nosmimecap",
-            "-in",
-            &input.display().to_string(),
-            "-signer",
-            &pki.arg("ds.pem"),
-            "-inkey",
-            &pki.arg("ds.key"),
-            "-out",
-            &out.display().to_string(),
-        ],
-    );
+    // id-data (1.2.840.113549.1.7.1), what `openssl cms -sign` signs by default.
+    let plain = pki.signed_data("ds", "1.2.840.113549.1.7.1", &security_infos(), "plain.der");
     let trust = TrustList::from_der_certificates([csca.as_slice()]).unwrap();
-    let plain = std::fs::read(Path::new(&out)).unwrap();
     assert_eq!(verify_card_security(&plain, &trust, today()), Err(PaError::WrongContentType));
 }
 

@@ -119,6 +119,52 @@ fn a_terminal_whose_eid_authorisation_expired_says_so_and_reports_ready() {
     assert!(log.contains("DETESTKIOSK00003"), "and names the certificate: {log}");
 }
 
+/// `kiosk` with `args`; its standard output, after asserting it succeeded.
+fn kiosk(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_kiosk")).args(args).output().unwrap();
+    assert!(out.status.success(), "kiosk {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_expired_authorisation_is_renewed_with_eid_request_and_eid_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("etc");
+    let eid = dir.path().join("eid");
+    std::fs::create_dir_all(&config).unwrap();
+    eid_sim_card::personalise::personalise(&eid).unwrap();
+    let expired = dir.path().join("expired");
+    eid_sim_card::personalise::expired_terminal_chain(&eid, &expired).unwrap();
+    for file in ["dv.cvcert", "terminal.cvcert", "terminal.pkcs8"] {
+        std::fs::copy(expired.join(file), eid.join("terminal").join(file)).unwrap();
+    }
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/appliance.toml")).unwrap();
+    let appliance = shipped.replace("eid-dir = \"/var/lib/kiosk/device/eid\"", &format!("eid-dir = {eid:?}"));
+    std::fs::write(config.join("appliance.toml"), appliance).unwrap();
+
+    let said = kiosk(&["eid-request".as_ref(), "--config".as_ref(), config.as_os_str()]);
+    assert!(said.starts_with("authenticated request for DETESTKIOSK00004 written to "), "{said}");
+    let request = std::fs::read(eid.join("renewal/request.cvreq")).unwrap();
+    // The DV of the expired chain answers, and sends its certificate along.
+    let answer =
+        eid_sim_card::personalise::dv_answer(&expired.join("keys/dv.pkcs8"), &request, &dir.path().join("dv")).unwrap();
+    let current_dv = expired.join("dv.cvcert");
+    let certificate = dir.path().join("answer.cvcert");
+    std::fs::write(&certificate, answer).unwrap();
+    let said = kiosk(&[
+        "eid-install".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        certificate.as_os_str(),
+        "--dv".as_ref(),
+        current_dv.as_os_str(),
+    ]);
+    assert!(said.starts_with("eID authorisation DETESTKIOSK00004 installed, valid until "), "{said}");
+    let renewed = card_reader::EidConfig::load(&eid).unwrap();
+    assert_eq!(renewed.chain().terminal.chr, "DETESTKIOSK00004");
+    assert_eq!(renewed.chain().dv.chr, "DETESTDVEID0003");
+}
+
 #[test]
 fn a_terminal_whose_storage_is_locked_says_so_and_reports_ready() {
     for reason in ["storage-locked", "storage-unavailable"] {

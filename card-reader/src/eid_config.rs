@@ -148,11 +148,11 @@ const FILE_LIMIT: u64 = 64 * 1024;
 /// hundred CSCAs (under 1 MiB), a CRL some thousand entries.
 const LIST_LIMIT: u64 = 8 * 1024 * 1024;
 
-fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, EidConfigError> {
+pub(crate) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, EidConfigError> {
     Ok(read_file(path, FILE_LIMIT)?)
 }
 
-fn certificate(path: &Path) -> Result<Cvc, EidConfigError> {
+pub(crate) fn certificate(path: &Path) -> Result<Cvc, EidConfigError> {
     Cvc::parse(&read(path)?).map_err(|source| EidConfigError::Certificate { path: path.into(), source })
 }
 

@@ -15,10 +15,13 @@
 //! OpenPACE-based simulated card of crate `eid-sim-card`, so the demo
 //! identifies exactly as a real terminal does.
 
+mod authorisation;
 mod eid_config;
 mod eid_fault;
 mod eid_reader;
+pub mod renewal;
 
+pub use authorisation::{Authorisation, AuthorisationChange};
 pub use eid_config::{EidConfig, EidConfigError};
 pub use eid_fault::EidFault;
 pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};
@@ -37,6 +40,19 @@ pub enum CardEvent {
     ReaderGone,
     /// The reader is back.
     ReaderBack,
+    /// The terminal's eID authorisation expired ([`Authorisation::poll`]).
+    AuthorisationLapsed,
+    /// A renewed authorisation replaced the expired one.
+    AuthorisationRenewed,
+}
+
+impl From<AuthorisationChange> for CardEvent {
+    fn from(change: AuthorisationChange) -> Self {
+        match change {
+            AuthorisationChange::Lapsed => CardEvent::AuthorisationLapsed,
+            AuthorisationChange::Renewed => CardEvent::AuthorisationRenewed,
+        }
+    }
 }
 
 /// A card reader as the session needs it.
@@ -45,7 +61,8 @@ pub enum CardEvent {
 /// - [`CardReader::next_event`] blocks for at most `timeout` and returns the
 ///   next change at the reader, or `None` if nothing changed. A card that is
 ///   already present when the reader is first asked is reported as
-///   [`CardEvent::Inserted`].
+///   [`CardEvent::Inserted`]. A reader that authenticates with an
+///   [`Authorisation`] polls it there and reports its expiry and renewal.
 /// - [`CardReader::read`] authenticates with the citizen's PIN (after the CAN
 ///   if the PIN is suspended) and returns exactly `items`, nothing else. It
 ///   never logs or keeps the PIN. Its errors are the card's own answers

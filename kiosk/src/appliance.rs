@@ -447,15 +447,43 @@ pub fn portal(appliance: &Appliance, config: &Config, state_dir: &Path) -> Resul
 /// The PC/SC reader with this terminal's eID authorisation.
 pub fn reader(appliance: &Appliance) -> Result<Box<dyn card_reader::CardReader>> {
     let settings = &appliance.reader;
-    let eid = Arc::new(card_reader::EidConfig::load(&settings.eid_dir).with_context(|| {
-        format!("cannot load the terminal's eID authorisation from {}", settings.eid_dir.display())
-    })?);
+    let eid = card_reader::Authorisation::load(&settings.eid_dir)
+        .with_context(|| format!("cannot load the terminal's eID authorisation from {}", settings.eid_dir.display()))?;
     let reader = if settings.name.is_empty() {
         reader_pcsc::PcscReader::any(eid)
     } else {
         reader_pcsc::PcscReader::named(&settings.name, eid)
     };
     Ok(Box::new(reader))
+}
+
+/// `kiosk eid-request`: makes the CV certificate request for the next eID
+/// authorisation (card_reader::renewal) and prints where it lies, for the
+/// document verifier.
+pub fn eid_request(config_dir: &Path) -> Result<()> {
+    let dir = Appliance::load(config_dir)?.reader.eid_dir;
+    let request = card_reader::renewal::request(&dir)
+        .with_context(|| format!("cannot make the eID certificate request in {}", dir.display()))?;
+    println!(
+        "{} request for {} written to {}: hand it to the document verifier",
+        if request.authenticated { "authenticated" } else { "unauthenticated" },
+        request.chr,
+        request.path.display()
+    );
+    Ok(())
+}
+
+/// `kiosk eid-install`: installs the document verifier's answer to the
+/// waiting request; a running terminal uses it from the next card on.
+pub fn eid_install(config_dir: &Path, certificate: &Path, dv: Option<&Path>) -> Result<()> {
+    let dir = Appliance::load(config_dir)?.reader.eid_dir;
+    let read = |path: &Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+    let terminal = read(certificate)?;
+    let dv = dv.map(read).transpose()?;
+    let installed = card_reader::renewal::install(&dir, &terminal, dv.as_deref())
+        .with_context(|| format!("the eID authorisation in {} was not changed", dir.display()))?;
+    println!("eID authorisation {} installed, valid until {}", installed.chr, installed.valid_until);
+    Ok(())
 }
 
 /// The staff code seeds. A terminal without them works for citizens; staff

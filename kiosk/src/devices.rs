@@ -235,13 +235,15 @@ fn card_thread(
         if let Some(present) = match happened {
             Some(CardEvent::ReaderGone) => Some(false),
             Some(CardEvent::ReaderBack | CardEvent::Inserted | CardEvent::Removed) => Some(true),
-            None => None,
+            Some(CardEvent::AuthorisationLapsed | CardEvent::AuthorisationRenewed) | None => None,
         } {
             *reader_present.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(present);
         }
         let event = match happened {
             Some(CardEvent::Inserted) => Event::CardInserted,
             Some(CardEvent::Removed | CardEvent::ReaderGone) => Event::CardRemoved,
+            Some(CardEvent::AuthorisationLapsed) => Event::AuthorisationLapsed,
+            Some(CardEvent::AuthorisationRenewed) => Event::AuthorisationRenewed,
             Some(CardEvent::ReaderBack) | None => continue,
         };
         if events.send(event).is_err() {

@@ -72,6 +72,9 @@ pub enum OutOfServiceReason {
     NoPaper,
     /// A device does not work.
     Fault,
+    /// The terminal's authorisation to read ID cards has ended (set by the
+    /// terminal itself, not by staff, and lifted when it is renewed).
+    EidAuthorisation,
 }
 
 /// A staff member's action, from the staff panel or the staff page.

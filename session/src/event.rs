@@ -36,6 +36,11 @@ pub enum Event {
     CardInserted,
     /// The card was taken out of the reader.
     CardRemoved,
+    /// The terminal's eID authorisation ended while it ran (its CV
+    /// certificates expired): no card can be read until it is renewed.
+    AuthorisationLapsed,
+    /// A renewed eID authorisation is in force.
+    AuthorisationRenewed,
     /// A digit on the PIN pad.
     PinDigit(char),
     /// Delete on the PIN pad.
@@ -159,7 +164,11 @@ impl Event {
     /// Whether this event comes from the citizen's hand, which keeps the
     /// session alive.
     pub(crate) fn is_touch(&self) -> bool {
-        !self.is_answer() && !matches!(self, Event::CardInserted | Event::CardRemoved)
+        !self.is_answer()
+            && !matches!(
+                self,
+                Event::CardInserted | Event::CardRemoved | Event::AuthorisationLapsed | Event::AuthorisationRenewed
+            )
     }
 }
 

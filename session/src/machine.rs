@@ -50,6 +50,8 @@ pub enum WipeReason {
     TimedOut,
     /// The card was pulled out while it was in use.
     CardRemoved,
+    /// The terminal went out of service before the card could be used.
+    OutOfService,
 }
 
 /// A message for the next citizen's welcome screen about how the last
@@ -75,6 +77,7 @@ pub struct Session {
     help: Help,
     gate: StaffGate,
     out_of_service: Option<OutOfServiceReason>,
+    eid_lapsed: bool,
 }
 
 impl Session {
@@ -95,6 +98,7 @@ impl Session {
             help: Help::default(),
             gate: StaffGate::new(None),
             out_of_service: None,
+            eid_lapsed: false,
         }
     }
 
@@ -219,12 +223,18 @@ impl Session {
                 return Vec::new();
             }
             Event::CardRemoved => return self.card_removed(now),
+            Event::AuthorisationLapsed => return self.authorisation_lapsed(now),
+            Event::AuthorisationRenewed => {
+                self.eid_lapsed = false;
+                return Vec::new();
+            }
             Event::Cancel | Event::Back if matches!(self.journey, Journey::Catalogue) => {
                 return self.wipe(now, WipeReason::Cancelled);
             }
             Event::Cancel if !matches!(self.journey, Journey::Welcome) => return self.wipe(now, WipeReason::Cancelled),
             _ => {}
         }
+        let in_service = self.out_of_service().is_none();
         let mut ctx = Context {
             now,
             lang: &self.accessibility.lang,
@@ -233,7 +243,7 @@ impl Session {
             assisted: self.help.assisted.as_ref(),
         };
         let next = match (std::mem::take(&mut self.journey), event) {
-            (Journey::Welcome, Event::Start) if self.out_of_service.is_none() => {
+            (Journey::Welcome, Event::Start) if in_service => {
                 self.notice = None;
                 Next::Stay(Journey::Catalogue, Vec::new())
             }
@@ -285,6 +295,15 @@ impl Session {
             CardUse::InUse => self.wipe(now, WipeReason::CardRemoved),
             CardUse::Done => self.wipe(now, WipeReason::Finished),
         }
+    }
+
+    /// The eID authorisation ended: the terminal is out of service until it
+    /// is renewed. A citizen who has still to identify would reach a PIN
+    /// entry that Terminal Authentication then refuses (TR-03110-3 C.1.5),
+    /// so their session ends now; one whose card was read goes on.
+    fn authorisation_lapsed(&mut self, now: Millis) -> Vec<Effect> {
+        self.eid_lapsed = true;
+        if self.journey.needs_eid() { self.wipe(now, WipeReason::OutOfService) } else { Vec::new() }
     }
 
     /// Ends the session: back to the welcome screen with the terminal's
@@ -343,9 +362,10 @@ impl Session {
         &self.help
     }
 
-    /// Why staff took the terminal out of service, if they did.
+    /// Why the terminal is out of service, if it is: staff took it out, or
+    /// its eID authorisation lapsed.
     pub fn out_of_service(&self) -> Option<OutOfServiceReason> {
-        self.out_of_service
+        self.out_of_service.or(self.eid_lapsed.then_some(OutOfServiceReason::EidAuthorisation))
     }
 
     /// The notice for the welcome screen about how the last session ended.

@@ -281,3 +281,17 @@ fn a_terminal_without_seeds_accepts_no_code() {
     let effects = h.unlock_with("123456", NOW);
     assert_eq!(audits(&effects)[0].action, AuditAction::Refused(StaffCodeError::NotConfigured));
 }
+
+#[test]
+fn staff_back_in_service_does_not_lift_a_lapsed_eid_authorisation() {
+    let mut h = Harness::with_staff();
+    h.send(Event::AuthorisationLapsed);
+    h.unlock_with(&staff_seed().code_at(NOW), NOW);
+    assert!(matches!(h.session.help().staff, Staff::Tasks { level: StaffLevel::Staff }));
+    h.send(Event::Staff(StaffAction::OutOfService(OutOfServiceReason::Maintenance)));
+    assert_eq!(h.session.out_of_service(), Some(OutOfServiceReason::Maintenance));
+    h.send(Event::Staff(StaffAction::BackInService));
+    assert_eq!(h.session.out_of_service(), Some(OutOfServiceReason::EidAuthorisation));
+    h.send(Event::AuthorisationRenewed);
+    assert_eq!(h.session.out_of_service(), None);
+}

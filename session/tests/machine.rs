@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Harness, TIMEOUTS, erika};
+use session::assist::OutOfServiceReason;
 use session::{CardData, Delivered, Effect, Event, Lang, Millis, Notice, Screen, WipeReason};
 
 #[test]
@@ -183,4 +184,31 @@ fn a_display_switch_counts_as_a_touch() {
     h.at(start + TIMEOUTS.idle_ms - 1_000).send(Event::ToggleLargeText);
     assert!(h.tick(start + TIMEOUTS.idle_ms + 500).is_empty());
     assert_eq!(h.session.warning_seconds_left(Millis(h.now)), None);
+}
+
+#[test]
+fn a_lapsed_authorisation_ends_a_session_before_the_pin_and_keeps_the_terminal_out_of_service() {
+    let mut h = Harness::new();
+    h.reach_pin_pad("bulky-waste");
+    let effects = h.send(Event::AuthorisationLapsed);
+    assert!(matches!(effects.as_slice(), [Effect::Wiped(WipeReason::OutOfService)]), "{effects:?}");
+    assert_eq!(h.screen(), Screen::Welcome);
+    assert!(!h.session.holds_personal_data());
+    assert_eq!(h.session.out_of_service(), Some(OutOfServiceReason::EidAuthorisation));
+    h.send(Event::Start);
+    assert_eq!(h.screen(), Screen::Welcome, "no citizen starts towards a PIN entry TA would refuse");
+    h.send(Event::AuthorisationRenewed);
+    assert_eq!(h.session.out_of_service(), None);
+    h.send(Event::Start);
+    assert_eq!(h.screen(), Screen::Catalogue);
+}
+
+#[test]
+fn a_lapsed_authorisation_lets_a_citizen_whose_card_was_read_finish() {
+    let mut h = Harness::new();
+    h.reach_form("bulky-waste");
+    assert!(h.send(Event::AuthorisationLapsed).is_empty());
+    assert_eq!(h.screen(), Screen::Form);
+    assert!(h.session.holds_personal_data(), "the form goes on");
+    assert_eq!(h.session.out_of_service(), Some(OutOfServiceReason::EidAuthorisation));
 }

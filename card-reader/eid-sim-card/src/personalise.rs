@@ -420,6 +420,41 @@ pub fn expired_terminal_chain(personalised: &Path, dir: &Path) -> Result<(), Sim
     cvc_create_owned(&args)
 }
 
+/// The document verifier's answer to a terminal's CV certificate request
+/// (TR-03110-3 C.2), as the DV whose key is `dv_key` (for [`personalise`]'s
+/// chain `DIR/pki/dv.pkcs8`) would issue it with `cvc-create`: an authentication terminal certificate
+/// for the request's key and holder reference, with every right, valid to
+/// the end of next year. `request` may be authenticated (`67`); Debian's
+/// OpenPACE 1.1.2 decodes plain requests only, so the DV's tool gets the
+/// request inside (the outer signature is the DV's policy to check).
+/// `work` holds the tool's files.
+pub fn dv_answer(dv_key: &Path, request: &[u8], work: &Path) -> Result<Vec<u8>, SimCardError> {
+    let bad = || SimCardError::BadFile(work.join("request.cvreq"));
+    let (top, _) = tlv::read(request).ok_or_else(bad)?;
+    let plain = match top.tag {
+        0x67 => {
+            tlv::read_all(top.value).and_then(|parts| parts.into_iter().find(|p| p.tag == 0x7F21)).ok_or_else(bad)?.raw
+        }
+        _ => top.raw,
+    };
+    mkdir(work)?;
+    let plain_path = work.join("request.cvreq");
+    write(&plain_path, plain)?;
+    let out = work.join("answer.cvcert");
+    let mut args = vec![
+        format!("--csr={}", plain_path.display()),
+        format!("--sign-with={}", dv_key.display()),
+        "--role=terminal".to_string(),
+        "--type=at".to_string(),
+        "--scheme=ECDSA_SHA_256".to_string(),
+        format!("--expires={:02}1231", (current_yy() + 1) % 100),
+        format!("--out-cert={}", out.display()),
+    ];
+    args.extend(rights());
+    cvc_create_owned(&args)?;
+    read(&out)
+}
+
 /// Makes a terminal chain under an impostor CVCA that carries the card's
 /// CVCA name ([`CVCA_CHR`]) but another key: the card accepts the name but
 /// must reject the DV certificate's signature.

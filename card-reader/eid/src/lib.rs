@@ -60,7 +60,7 @@ pub mod card_access;
 pub mod chat;
 pub mod chip_auth;
 pub mod crypto;
-
+pub mod cv_request;
 pub mod cvc;
 pub mod files;
 pub mod identity;

@@ -129,6 +129,28 @@ impl TerminalKey {
         }
     }
 
+    /// A fresh key, for the terminal's next certificate (TR-03110-3 C.2).
+    pub fn generate(rng: &mut dyn Randomness) -> Result<Self, TaError> {
+        Ok(Self { key: SigningKey::from(crypto::random_scalar(rng)?) })
+    }
+
+    /// The key as an RFC 5915 `ECPrivateKey` with the named curve
+    /// brainpoolP256r1 (RFC 5639 4.1) and the public key, which
+    /// [`TerminalKey::from_der`] and `openssl ec -inform DER` read back.
+    pub fn to_der(&self) -> Zeroizing<Vec<u8>> {
+        /// 1.3.36.3.3.2.8.1.1.7
+        const BRAINPOOL_P256R1: [u8; 9] = [0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07];
+        let scalar = Zeroizing::new(self.key.to_bytes());
+        let mut fields = Zeroizing::new(Vec::with_capacity(121));
+        tlv::encode_into(0x02, &[0x01], &mut fields);
+        tlv::encode_into(0x04, scalar.as_slice(), &mut fields);
+        tlv::encode_into(0xA0, &tlv::encode(0x06, &BRAINPOOL_P256R1), &mut fields);
+        let mut bits = vec![0x00];
+        bits.extend_from_slice(&self.public_key());
+        tlv::encode_into(0xA1, &tlv::encode(0x03, &bits), &mut fields);
+        Zeroizing::new(tlv::encode(0x30, &fields))
+    }
+
     /// The public key, uncompressed, to compare with the terminal certificate.
     pub fn public_key(&self) -> Vec<u8> {
         self.key.verifying_key().to_sec1_point(false).as_bytes().to_vec()
@@ -316,5 +338,19 @@ impl ExpectAuthentication {
             Status::Success => Ok(self.ca_key),
             _ => Err(TaError::SignatureRejected(response.sw.0)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::OsRandomness;
+
+    #[test]
+    fn a_generated_key_reads_back_from_its_der() {
+        let key = TerminalKey::generate(&mut OsRandomness).unwrap();
+        let again = TerminalKey::from_der(&key.to_der()).unwrap();
+        assert_eq!(again.public_key(), key.public_key());
+        assert_ne!(TerminalKey::generate(&mut OsRandomness).unwrap().public_key(), key.public_key());
     }
 }

@@ -9,10 +9,9 @@
 //! so that no authenticated channel outlives the operation.
 
 use crate::{Features, LengthMode, PcscError, ReaderWatch, Transport, list_readers};
-use card_reader::{ApduTransport, CardEvent, CardReader, EidConfig, EidReader, OperationStats, TransportError};
+use card_reader::{ApduTransport, Authorisation, CardEvent, CardReader, EidReader, OperationStats, TransportError};
 use eid::apdu::{CommandApdu, ResponseApdu};
 use session::{CardData, CardError, CardItem, Fault, Pin};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 impl ApduTransport for Transport {
@@ -49,7 +48,7 @@ fn connect_error(e: PcscError) -> CardError {
 pub struct PcscReader {
     reader: String,
     watch: ReaderWatch,
-    config: Arc<EidConfig>,
+    authorisation: Authorisation,
     length: LengthMode,
     features: Features,
     stats: OperationStats,
@@ -69,11 +68,13 @@ impl std::fmt::Debug for PcscReader {
 impl PcscReader {
     /// The reader named `reader` (as [`list_readers`] gives it). It need not
     /// be connected yet: its arrival is reported as [`CardEvent::ReaderBack`].
-    pub fn named(reader: &str, config: Arc<EidConfig>) -> Self {
+    /// Cards are authenticated with `authorisation` (an
+    /// `Arc<card_reader::EidConfig>` converts into a fixed one).
+    pub fn named(reader: &str, authorisation: impl Into<Authorisation>) -> Self {
         Self {
             reader: reader.to_owned(),
             watch: ReaderWatch::new(reader),
-            config,
+            authorisation: authorisation.into(),
             length: LengthMode::Auto,
             features: Features::default(),
             stats: OperationStats::default(),
@@ -85,15 +86,16 @@ impl PcscReader {
     /// as one is plugged in (it is then reported as [`CardEvent::ReaderBack`]).
     /// An appliance configured without a reader name uses this, so that it
     /// starts, and shows its welcome screen, before the reader is there.
-    pub fn any(config: Arc<EidConfig>) -> Self {
-        Self::first(Arc::clone(&config)).unwrap_or_else(|_| Self::named("", config))
+    pub fn any(authorisation: impl Into<Authorisation>) -> Self {
+        let reader = list_readers().ok().and_then(|readers| readers.into_iter().next()).unwrap_or_default();
+        Self::named(&reader, authorisation)
     }
 
     /// The first reader pcscd lists now.
-    pub fn first(config: Arc<EidConfig>) -> Result<Self, PcscError> {
+    pub fn first(authorisation: impl Into<Authorisation>) -> Result<Self, PcscError> {
         let readers = list_readers()?;
         let reader = readers.first().ok_or(PcscError::NoReader)?;
-        Ok(Self::named(reader, config))
+        Ok(Self::named(reader, authorisation))
     }
 
     /// Forces short or extended APDUs instead of following the card's ATR.
@@ -111,6 +113,11 @@ impl PcscReader {
     /// was inserted (empty for readers without part 10 support).
     pub fn features(&self) -> &Features {
         &self.features
+    }
+
+    /// The eID authorisation cards are authenticated with.
+    pub fn authorisation(&self) -> &Authorisation {
+        &self.authorisation
     }
 
     /// Figures of the last operation: APDUs, bytes, PACE and total time.
@@ -145,7 +152,7 @@ impl PcscReader {
         }
         let mut transport = Transport::connect(&self.reader, self.length).map_err(connect_error)?;
         transport.reset().map_err(connect_error)?;
-        let mut eid = EidReader::new(&mut transport, Arc::clone(&self.config));
+        let mut eid = EidReader::new(&mut transport, self.authorisation.config());
         let result = operation(&mut eid);
         self.stats = eid.stats();
         if let Err(e) = transport.reset() {
@@ -171,6 +178,9 @@ impl PcscReader {
 
 impl CardReader for PcscReader {
     fn next_event(&mut self, timeout: Duration) -> Option<CardEvent> {
+        if let Some(change) = self.authorisation.poll() {
+            return Some(change.into());
+        }
         if self.reader.is_empty() {
             return self.look_for_reader(timeout);
         }

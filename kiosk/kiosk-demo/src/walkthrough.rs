@@ -121,6 +121,14 @@ impl<C: CardInHand> Walkthrough<C> {
         self.terminal.borrow()
     }
 
+    /// Hands the session `event` as a device would, and lets the terminal
+    /// settle.
+    #[cfg(test)]
+    pub(crate) fn happen(&mut self, event: session::Event) -> Result<()> {
+        self.terminal.borrow_mut().handle(event);
+        self.settle()
+    }
+
     /// A long press on the element labelled `label`.
     pub(crate) fn hold(&mut self, label: &str, hold: Duration) -> Result<()> {
         let app = self.app();

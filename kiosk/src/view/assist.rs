@@ -70,6 +70,7 @@ pub(super) fn show(api: &Api<'_>, session: &Session, tasks: Option<&StaffView<'_
         Some(OutOfServiceReason::Maintenance) => OutOfServiceId::Maintenance,
         Some(OutOfServiceReason::NoPaper) => OutOfServiceId::NoPaper,
         Some(OutOfServiceReason::Fault) => OutOfServiceId::Fault,
+        Some(OutOfServiceReason::EidAuthorisation) => OutOfServiceId::EidAuthorisation,
     });
     api.set_health(tasks.map_or_else(DeviceHealth::default, device_health));
 }

@@ -131,6 +131,7 @@ impl View {
             Some(Notice::Ended(WipeReason::TimedOut)) => NoticeId::TimedOut,
             Some(Notice::Ended(WipeReason::CardRemoved)) => NoticeId::CardRemoved,
             Some(Notice::Ended(WipeReason::Cancelled)) => NoticeId::Cancelled,
+            Some(Notice::Ended(WipeReason::OutOfService)) => NoticeId::OutOfService,
             Some(Notice::Ended(WipeReason::Finished)) | None => NoticeId::None,
         });
         api.set_card_present(session.card_present());

@@ -212,6 +212,19 @@ impl Journey {
         }
     }
 
+    /// Whether the journey has still to open the card with the eID
+    /// protocols: choosing a service, reading about it, identifying, or any
+    /// step of the PIN service before it is done.
+    pub(crate) fn needs_eid(&self) -> bool {
+        match self {
+            Journey::Catalogue => true,
+            Journey::Request(_) => matches!(self.screen(), Screen::ServiceInfo | Screen::Identify),
+            Journey::PinService(PinService::Done { .. }) => false,
+            Journey::PinService(_) => true,
+            Journey::Welcome | Journey::StatusCheck(_) | Journey::TakeCard => false,
+        }
+    }
+
     /// A card arrived in the reader.
     pub(crate) fn card_inserted(&mut self) {
         match self {

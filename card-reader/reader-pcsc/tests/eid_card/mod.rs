@@ -5,10 +5,11 @@
 //! signer) with Debian's `cvc-create` and `openssl`.
 
 use super::support::{Env, READER};
-use card_reader::{CardEvent, CardReader, EidConfig, EidFault};
+use card_reader::renewal;
+use card_reader::{Authorisation, CardEvent, CardReader, EidConfig, EidFault};
 use eid::passive_auth::PaError;
 use eid::terminal_auth::TaError;
-use eid_sim_card::personalise::{foreign_terminal_chain, personalise};
+use eid_sim_card::personalise::{dv_answer, foreign_terminal_chain, personalise};
 use eid_sim_card::{CardHolder, Quirk, Secrets, SimCard, VirtualCard};
 use reader_pcsc::{PcscError, PcscReader};
 use session::{CardDate, CardError, CardItem, Fault, Pin};
@@ -366,4 +367,28 @@ fn a_terminal_started_without_a_reader_takes_the_first_one_that_appears() {
     assert_eq!(reader.reader(), READER, "the first reader pcscd lists");
     let _card = insert(&mut reader, issuer.card());
     assert!(reader.read(&pin(PIN), None, &[CardItem::GivenNames]).is_ok());
+}
+
+#[test]
+fn a_renewal_installed_while_the_terminal_runs_is_used_from_the_next_card_on() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let dir = issuer.dir.path();
+    let mut reader = PcscReader::named(READER, Authorisation::load(dir).unwrap());
+    let card = insert(&mut reader, issuer.card());
+    reader.read(&pin(PIN), None, &[CardItem::GivenNames]).unwrap();
+    drop(card);
+    expect_event(&mut reader, CardEvent::Removed);
+
+    let request = renewal::request(dir).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let answer = dv_answer(&dir.join("pki/dv.pkcs8"), &std::fs::read(&request.path).unwrap(), work.path()).unwrap();
+    renewal::install(dir, &answer, None).unwrap();
+
+    // The next look for events picks the new files up; the card accepts the
+    // new certificate in Terminal Authentication, and the old key is gone.
+    let _card = insert(&mut reader, issuer.card());
+    assert_eq!(reader.authorisation().config().chain().terminal.chr, request.chr);
+    let data = reader.read(&pin(PIN), None, &[CardItem::GivenNames]).unwrap();
+    assert_eq!(data.identity.given_names.as_deref(), Some("Erika Jürgen"));
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! A terminal that cannot serve anyone: "out of service", and why, in
-//! German and English.
+//! German and English; and one whose eID authorisation lapses while it runs.
 
+use super::{assert_says, scene};
 use crate::touch::{Touchscreen, texts};
 use anyhow::Result;
 use kiosk::view::{SetupProblem, View};
+use session::{Event, Screen as Step};
 use slint::ComponentHandle;
 
 #[test]
@@ -50,4 +52,29 @@ fn a_terminal_that_cannot_run_says_why_in_german_and_english() -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[test]
+fn a_lapsed_authorisation_ends_the_visit_before_the_pin_and_renewal_brings_the_terminal_back() -> Result<()> {
+    let mut walk = scene("authorisation-lapsed")?;
+    walk.tap("Start")?;
+    walk.tap("Sperrmüllabholung")?;
+    walk.expect(Step::ServiceInfo)?;
+    walk.happen(Event::AuthorisationLapsed)?;
+    walk.expect(Step::Welcome)?;
+    assert_says(
+        &walk,
+        "Seine Berechtigung, Ausweise zu lesen, ist abgelaufen. Bitte sagen Sie dem Personal Bescheid: Der Wartungsdienst muss sie erneuern. Nutzen Sie so lange ein anderes Terminal.",
+    );
+    walk.shot("lapsed")?;
+    walk.tap("Start").ok();
+    walk.expect(Step::Welcome)?;
+    walk.happen(Event::AuthorisationRenewed)?;
+    assert_says(
+        &walk,
+        "Die letzte Sitzung wurde beendet, weil das Terminal keine Ausweise mehr lesen konnte. Alle Daten wurden gelöscht.",
+    );
+    walk.shot("renewed")?;
+    walk.tap("Start")?;
+    walk.expect(Step::Catalogue)
 }

@@ -99,21 +99,39 @@ fn a_fifo_in_the_eid_directory_does_not_keep_the_terminal_from_coming_up() {
     assert!(log.contains("out of service") && log.contains("FIFO"), "the journal names the FIFO: {log}");
 }
 
+/// A terminal configured in `DIR/etc` whose eID authorisation in `DIR/eid`
+/// (the shipped appliance.toml pointed there) has expired: the terminal
+/// certificate of `DIR/expired` (`DETESTKIOSK00003`, with its DV's key in
+/// `DIR/expired/keys`) ended last year.
+struct Expired {
+    dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+    eid: std::path::PathBuf,
+    expired: std::path::PathBuf,
+}
+
+impl Expired {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("etc");
+        let eid = dir.path().join("eid");
+        std::fs::create_dir_all(&config).unwrap();
+        eid_sim_card::personalise::personalise(&eid).unwrap();
+        let expired = dir.path().join("expired");
+        eid_sim_card::personalise::expired_terminal_chain(&eid, &expired).unwrap();
+        for file in ["dv.cvcert", "terminal.cvcert", "terminal.pkcs8"] {
+            std::fs::copy(expired.join(file), eid.join("terminal").join(file)).unwrap();
+        }
+        let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/appliance.toml")).unwrap();
+        let appliance = shipped.replace("eid-dir = \"/var/lib/kiosk/device/eid\"", &format!("eid-dir = {eid:?}"));
+        std::fs::write(config.join("appliance.toml"), appliance).unwrap();
+        Self { dir, config, eid, expired }
+    }
+}
+
 #[test]
 fn a_terminal_whose_eid_authorisation_expired_says_so_and_reports_ready() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("etc");
-    let eid = dir.path().join("eid");
-    std::fs::create_dir_all(&config).unwrap();
-    eid_sim_card::personalise::personalise(&eid).unwrap();
-    let expired = dir.path().join("expired");
-    eid_sim_card::personalise::expired_terminal_chain(&eid, &expired).unwrap();
-    for file in ["dv.cvcert", "terminal.cvcert", "terminal.pkcs8"] {
-        std::fs::copy(expired.join(file), eid.join("terminal").join(file)).unwrap();
-    }
-    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/appliance.toml")).unwrap();
-    let appliance = shipped.replace("eid-dir = \"/var/lib/kiosk/device/eid\"", &format!("eid-dir = {eid:?}"));
-    std::fs::write(config.join("appliance.toml"), appliance).unwrap();
+    let Expired { dir, config, .. } = Expired::new();
     let log = run_until_ready(dir.path(), &config);
     assert!(log.contains("out of service: the eID authorisation is not valid today"), "the journal says why: {log}");
     assert!(log.contains("DETESTKIOSK00003"), "and names the certificate: {log}");
@@ -128,19 +146,7 @@ fn kiosk(args: &[&std::ffi::OsStr]) -> String {
 
 #[test]
 fn an_expired_authorisation_is_renewed_with_eid_request_and_eid_install() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("etc");
-    let eid = dir.path().join("eid");
-    std::fs::create_dir_all(&config).unwrap();
-    eid_sim_card::personalise::personalise(&eid).unwrap();
-    let expired = dir.path().join("expired");
-    eid_sim_card::personalise::expired_terminal_chain(&eid, &expired).unwrap();
-    for file in ["dv.cvcert", "terminal.cvcert", "terminal.pkcs8"] {
-        std::fs::copy(expired.join(file), eid.join("terminal").join(file)).unwrap();
-    }
-    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/appliance.toml")).unwrap();
-    let appliance = shipped.replace("eid-dir = \"/var/lib/kiosk/device/eid\"", &format!("eid-dir = {eid:?}"));
-    std::fs::write(config.join("appliance.toml"), appliance).unwrap();
+    let Expired { dir, config, eid, expired } = Expired::new();
 
     let said = kiosk(&["eid-request".as_ref(), "--config".as_ref(), config.as_os_str()]);
     assert!(said.starts_with("authenticated request for DETESTKIOSK00004 written to "), "{said}");

@@ -61,14 +61,6 @@ pub enum RenewalError {
         /// Why not.
         source: std::io::Error,
     },
-    /// A certificate file is not a CV certificate.
-    #[error("{path} is not a valid CV certificate: {source}")]
-    Certificate {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: CvcError,
-    },
     /// The key file is not a terminal key.
     #[error("{path} is not a valid terminal private key: {source}")]
     Key {
@@ -165,7 +157,7 @@ pub fn install(dir: &Path, terminal: &[u8], new_dv: Option<&[u8]>) -> Result<Ins
     let key_der = read(&key_path)?;
     let key = TerminalKey::from_der(&key_der).map_err(|source| RenewalError::Key { path: key_path.clone(), source })?;
     let parse = |der: &[u8], name: &str| {
-        Cvc::parse(der).map_err(|source| RenewalError::Certificate { path: name.into(), source })
+        Cvc::parse(der).map_err(|source| EidConfigError::Certificate { path: name.into(), source })
     };
     let cvca_der = read(&terminal_dir.join("cvca.cvcert"))?;
     let cvca = parse(&cvca_der, "cvca.cvcert")?;

@@ -5,6 +5,7 @@
 use crate::eid_reader::TransportError;
 use eid::card_access::CardAccessError;
 use eid::chip_auth::CaError;
+use eid::document_validity::ValidityError;
 use eid::files::ReadError;
 use eid::identity::IdentityError;
 use eid::pace::PaceError;
@@ -106,6 +107,11 @@ pub enum EidFault {
         /// The card's status word.
         sw: u16,
     },
+    /// The card could not answer whether it is still valid (VERIFY with
+    /// `id-DateOfExpiry`, TR-03110-3 B.11.7). An expired card is
+    /// [`session::CardError::Expired`], not this.
+    #[error("the card could not verify its date of expiry: {0}; take the card out and try again")]
+    DocumentValidity(#[source] ValidityError),
     /// A data group could not be read.
     #[error("cannot read data group {data_group}: {source}; take the card out and try again")]
     ReadDataGroup {

@@ -17,8 +17,11 @@
 //!    list (passive authentication);
 //! 5. Chip Authentication with the static key from that verified file, which
 //!    binds the data that follows to a card the issuing state signed;
-//! 6. select the eID application and read the data groups through the new
-//!    channel.
+//! 6. select the eID application and ask the card whether it is still valid
+//!    today: the date went into Terminal Authentication as signed auxiliary
+//!    data, VERIFY goes through the new channel (TR-03110-3 B.11.7); an
+//!    expired card is refused as [`CardError::Expired`];
+//! 7. read the data groups through that channel.
 //!
 //! A failure the session has a word for (wrong PIN, suspended, blocked,
 //! deactivated, card removed) is that [`CardError`] variant; any other
@@ -33,6 +36,7 @@ use eid::card_access::{CardAccess, ChipAuthenticationInfo, PaceInfo};
 use eid::chat::{Chat, DataItem};
 use eid::chip_auth::{self, CaError};
 use eid::crypto::OsRandomness;
+use eid::document_validity::{self, Validity};
 use eid::files::{self, ReadError, ReadNext};
 use eid::identity::{self as eid_identity, Place};
 use eid::pace::{self, PaceConfig, PaceError, PaceOutcome};
@@ -228,12 +232,19 @@ impl<T: ApduTransport> EidReader<T> {
         if !response.sw.is_success() {
             return Err(unreadable(EidFault::SelectEidApplication { sw: response.sw.0 }));
         }
-        Ok(channel)
+        let response = self.send(Some(&mut channel), &document_validity::verify())?;
+        match document_validity::check_response(&response) {
+            Ok(Validity::Valid) => Ok(channel),
+            Ok(Validity::Expired) => Err(CardError::Expired),
+            Err(e) => Err(unreadable(EidFault::DocumentValidity(e))),
+        }
     }
 
     /// Replaces the PIN (or the 5-digit transport PIN) `current` by `new`:
     /// PACE with `current` (after the CAN if suspended), then RESET RETRY
-    /// COUNTER with the new PIN (TR-03110-3 B.11.8).
+    /// COUNTER with the new PIN (TR-03110-3 B.11.8). An expired card may
+    /// change its PIN: that identifies nobody (TR-03127 restricts the eID
+    /// function's use for identification), so no validity check is run.
     pub fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError> {
         self.timed(|reader| {
             let command = pin_management::change_pin(new.expose()).map_err(pin_management_error)?;
@@ -416,7 +427,9 @@ impl<T: ApduTransport> EidReader<T> {
             chain: config.chain(),
             signer: config.key(),
             chip_pace_public_key: &outcome.chip_ephemeral_public_key,
-            auxiliary_data: None,
+            // Today's date, signed here, is what the card checks its date of
+            // expiry against after Chip Authentication (TR-03110-3 A.6.5).
+            auxiliary_data: Some(document_validity::auxiliary_data(today())),
         };
         let channel = &mut outcome.secure_messaging;
         let (mut state, mut command) = terminal_auth::start(ta, &mut OsRandomness).map_err(ta_error)?;

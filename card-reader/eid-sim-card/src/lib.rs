@@ -64,6 +64,12 @@
 //!   outside it answer `6982`; an unknown authority answers `6A88`, a
 //!   certificate whose signature does not verify `6300`.
 //! - CA version 2 with the committed ephemeral key; new keys afterwards.
+//! - VERIFY `00 20 80 00` with `06 id-DateOfExpiry` after CA (TR-03110-3
+//!   B.11.7): `9000` when the holder's date of expiry is not before the
+//!   date in the auxiliary data that TA's verified signature covered
+//!   (OpenPACE's `TA_STEP6_verify` checks it with the auxiliary data),
+//!   `6300` when it is; `6982` before CA; `6A88` for any other OID or
+//!   without a signed date.
 //! - `00 2C 02 03 <PIN>` after PACE with the PIN changes it (also the
 //!   5-digit transport PIN to a 6-digit PIN).
 //! - A plain (unprotected) command ends secure messaging, as does a warm
@@ -77,7 +83,8 @@
 //! | MSE:Set AT without data: `6700` | `6700` | observed with an independent eID client (#11); earlier `6A88` here |
 //! | a failed PACE: `6300` without a count | `63Cx` or `6300` | TR-03110-3 B.1 allows both; the terminal bounds the count itself |
 //! | MRZ as PACE password: `6A88` | the MRZ opens the ePass application | no travel document on this card |
-//! | no Restricted Identification, no auxiliary data (validity) verification | both (TR-03110-3 B.11.5, B.11.7) | not implemented yet (#11, part 5) |
+//! | auxiliary data verification only for the date of expiry; age and community ID: `6A88` | all three (TR-03110-3 A.6.5) | the terminal only checks validity |
+//! | no Restricted Identification | RI with the card's sector keys (TR-03110-3 B.4) | not implemented yet (#11, part 5) |
 //! | the chip key's x-coordinate padded to 32 bytes in CA | always 32 bytes | OpenPACE's `Comp()` drops leading zeros (TR-03111 3.1.3 requires fixed length); worked around in [`ffi`] |
 //! | every key brainpoolP256r1, every signature ECDSA-SHA-256 | DS certificates on other curves and hashes too | enough for the protocol; passive authentication's other algorithms are tested with `openssl`-made certificates in `eid` |
 //! | ATR `3B 85 01 80 73 00 00 40 ..` (T=1, extended length) | a longer ATR with the card's historical bytes | extended length must be announced; the rest is the chip vendor's |

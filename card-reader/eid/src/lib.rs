@@ -32,8 +32,11 @@
 //! 4. Inside that [`secure_messaging::SecureMessaging`] channel run
 //!    [`terminal_auth`] with the [`cvc::TerminalChain`], read `EF.CardSecurity`
 //!    and check it with [`passive_auth`], then run [`chip_auth`] with the
-//!    signed chip key to get the fresh channel.
-//! 5. Read the data groups and feed them to [`identity::Identity`].
+//!    signed chip key to get the fresh channel. TA carries today's date
+//!    from [`document_validity::auxiliary_data`].
+//! 5. Ask the card with [`document_validity`] whether it is still valid on
+//!    the date TA signed (its auxiliary data), then read the data groups and
+//!    feed them to [`identity::Identity`].
 //!
 //! # Layers
 //!
@@ -46,6 +49,7 @@
 //! - [`cvc`]: card-verifiable certificates and chain checks (TR-03110-3 C.1).
 //! - [`chat`]: the authentication terminal CHAT (TR-03110-4 2.2.3.2).
 //! - [`terminal_auth`], [`chip_auth`]: EAC version 2 (TR-03110-3 B.11).
+//! - [`document_validity`]: the card checks its date of expiry against the signed date (TR-03110-3 B.11.7).
 //! - [`passive_auth`]: the CMS signature of `EF.CardSecurity` against CSCAs.
 //! - [`signature`]: ECDSA on every eID curve (named or explicit parameters), RSA PKCS #1 v1.5 and PSS.
 //! - [`files`]: selecting the eID application and reading data groups in chunks.
@@ -62,6 +66,7 @@ pub mod chip_auth;
 pub mod crypto;
 
 pub mod cvc;
+pub mod document_validity;
 pub mod files;
 pub mod identity;
 pub mod pace;

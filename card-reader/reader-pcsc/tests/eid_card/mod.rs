@@ -110,9 +110,11 @@ fn right_pin_reads_the_identity_and_umlauts_survive() {
 }
 
 /// TR-03110-3 B.11 and ISO/IEC 7816-4: EF.CardAccess, PACE (5), TA (7),
-/// EF.CardSecurity, CA (2) and the SELECT of the eID application take 17
-/// APDUs, then one READ BINARY per data group, when every file comes in one.
-const MINIMUM_APDUS: usize = 17;
+/// EF.CardSecurity, CA (2), the SELECT of the eID application and the
+/// VERIFY of the card's validity (B.11.7, one more than before the terminal
+/// checked expiry) take 18 APDUs, then one READ BINARY per data group, when
+/// every file comes in one.
+const MINIMUM_APDUS: usize = 18;
 
 #[test]
 fn with_extended_length_a_read_takes_the_protocols_minimum_of_apdus() {
@@ -266,6 +268,23 @@ fn a_deactivated_eid_function_is_reported() {
 }
 
 #[test]
+fn an_expired_card_is_refused_and_a_valid_one_passes() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let mut holder = CardHolder::erika();
+    holder.date_of_expiry = "20200101".into();
+    let secrets = Secrets { pin: PIN.into(), can: CAN.into(), puk: PUK.into() };
+    let expired = SimCard::new(&issuer.dir.path().join("card"), holder, secrets).unwrap();
+    let card = insert(&mut reader, expired);
+    assert_eq!(reader.read(&pin(PIN), None, &ITEMS), Err(CardError::Expired));
+    drop(card);
+    expect_event(&mut reader, CardEvent::Removed);
+    let _card = insert(&mut reader, issuer.card());
+    assert!(reader.read(&pin(PIN), None, &ITEMS).is_ok(), "a card valid until 2031 is read");
+}
+
+#[test]
 fn a_terminal_chain_not_ending_at_the_cards_cvca_is_refused() {
     let _env = Env::start();
     let issuer = Issuer::new();
@@ -343,8 +362,9 @@ fn a_whole_read_reports_its_times_and_apdu_figures() {
     println!("{stats:?}");
     assert!(!stats.pace.is_zero() && stats.pace < stats.total, "{stats:?}");
     // The protocol's minimum for a read (TR-03110-3 B.11): EF.CardAccess 1,
-    // PACE 5, TA 7, EF.CardSecurity 1, CA 2, SELECT 1, one per data group.
-    assert!(stats.apdus >= 17 + ITEMS.len(), "{stats:?}");
+    // PACE 5, TA 7, EF.CardSecurity 1, CA 2, SELECT 1, VERIFY of the
+    // validity 1, one per data group.
+    assert!(stats.apdus >= MINIMUM_APDUS + ITEMS.len(), "{stats:?}");
     assert!(stats.apdu_bytes > 2000, "{stats:?}");
 }
 

@@ -21,7 +21,12 @@
 //!    today: the date went into Terminal Authentication as signed auxiliary
 //!    data, VERIFY goes through the new channel (TR-03110-3 B.11.7); an
 //!    expired card is refused as [`CardError::Expired`];
-//! 7. read the data groups through that channel.
+//! 7. Restricted Identification with the sector's public key, and the card's
+//!    sector-specific identifier against the sector's block list
+//!    (TR-03110-2 3.6, TR-03127 4.4); a revoked card is refused as
+//!    [`CardError::Revoked`]. The identifier is personal data: it is
+//!    compared and dropped, never logged or kept;
+//! 8. read the data groups through that channel.
 //!
 //! A failure the session has a word for (wrong PIN, suspended, blocked,
 //! deactivated, card removed) is that [`CardError`] variant; any other
@@ -43,6 +48,7 @@ use eid::pace::{self, PaceConfig, PaceError, PaceOutcome};
 use eid::passive_auth::{self, VerifiedCardSecurity};
 use eid::password::{Password, PasswordKind};
 use eid::pin_management::{self, PinManagementError};
+use eid::restricted_identification::{self, RiError};
 use eid::secure_messaging::{SecureMessaging, SmError};
 use eid::terminal_auth::{self, AckNext, EphemeralCaKey, TaConfig, TaError};
 use session::{Address, CardData, CardDate, CardError, CardItem, Fault, Identity, Pin};
@@ -215,7 +221,10 @@ impl<T: ApduTransport> EidReader<T> {
         items: &[CardItem],
     ) -> Result<SecureMessaging, CardError> {
         let wanted: Vec<DataItem> = items.iter().map(|i| data_item(*i)).collect();
-        let chat = Chat::for_data_items(&wanted).intersect(&self.config.chain().effective_chat);
+        // The RI right is asked for on every read: the block list check needs it.
+        let chat = Chat::for_data_items(&wanted)
+            .with_restricted_identification()
+            .intersect(&self.config.chain().effective_chat);
         if let Some(refused) = wanted.iter().find(|i| !chat.allows(**i)) {
             return Err(terminal_refused(EidFault::NotGranted { data_group: refused.data_group() }));
         }
@@ -234,10 +243,12 @@ impl<T: ApduTransport> EidReader<T> {
         }
         let response = self.send(Some(&mut channel), &document_validity::verify())?;
         match document_validity::check_response(&response) {
-            Ok(Validity::Valid) => Ok(channel),
-            Ok(Validity::Expired) => Err(CardError::Expired),
-            Err(e) => Err(unreadable(EidFault::DocumentValidity(e))),
+            Ok(Validity::Valid) => {}
+            Ok(Validity::Expired) => return Err(CardError::Expired),
+            Err(e) => return Err(unreadable(EidFault::DocumentValidity(e))),
         }
+        self.check_block_list(&mut channel, &card_security)?;
+        Ok(channel)
     }
 
     /// Replaces the PIN (or the 5-digit transport PIN) `current` by `new`:
@@ -462,6 +473,23 @@ impl<T: ApduTransport> EidReader<T> {
             .map_err(|e| not_genuine(EidFault::PassiveAuthentication(e)))
     }
 
+    /// Restricted Identification with the card's signed RI key and the
+    /// sector's public key, then the identifier against the block list.
+    fn check_block_list(
+        &mut self,
+        channel: &mut SecureMessaging,
+        card_security: &VerifiedCardSecurity,
+    ) -> Result<(), CardError> {
+        let config = Arc::clone(&self.config);
+        let key = restricted_identification::ri_key(card_security.security_infos()).map_err(ri_error)?;
+        let (state, command) = restricted_identification::start(key, config.sector_key());
+        let response = self.send(Some(channel), &command)?;
+        let (state, command) = state.handle(&response).map_err(ri_error)?;
+        let response = self.send(Some(channel), &command)?;
+        let identifier = state.handle(&response).map_err(ri_error)?;
+        if config.block_list().blocks(&identifier) { Err(CardError::Revoked) } else { Ok(()) }
+    }
+
     /// Chip Authentication with the signed static key; returns the fresh channel.
     fn chip_authentication(
         &mut self,
@@ -624,6 +652,13 @@ fn ta_error(e: TaError) -> CardError {
             terminal_refused(EidFault::TerminalAuthentication(e))
         }
         other => unreadable(EidFault::TerminalAuthentication(other)),
+    }
+}
+
+fn ri_error(e: RiError) -> CardError {
+    match e {
+        RiError::NotAuthorised => terminal_refused(EidFault::RestrictedIdentification(e)),
+        other => unreadable(EidFault::RestrictedIdentification(other)),
     }
 }
 

@@ -15,10 +15,12 @@
 //! OpenPACE-based simulated card of crate `eid-sim-card`, so the demo
 //! identifies exactly as a real terminal does.
 
+mod block_list;
 mod eid_config;
 mod eid_fault;
 mod eid_reader;
 
+pub use block_list::{BlockList, BlockListError};
 pub use eid_config::{EidConfig, EidConfigError};
 pub use eid_fault::EidFault;
 pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};

@@ -96,8 +96,8 @@ fn an_untouched_line_reads_the_identity() {
     assert_eq!(data.identity.place_of_residence.as_ref().unwrap().city, "Köln");
     let stats = reader.stats();
     // EF.CardAccess 1, PACE 5, TA 7, EF.CardSecurity 1, CA 2, SELECT 1,
-    // VERIFY of the validity 1 (TR-03110-3 B.11), one per data group.
-    assert!(stats.apdus >= 18 + ITEMS.len(), "{stats:?}");
+    // VERIFY of the validity 1, RI 2 (TR-03110-3 B.11, B.4), one per data group.
+    assert!(stats.apdus >= 20 + ITEMS.len(), "{stats:?}");
     assert!(stats.pace < stats.total, "{stats:?}");
 }
 

@@ -36,6 +36,10 @@ pub enum CardError {
     /// eID function is not used for identification (TR-03127).
     #[error("the ID card has expired")]
     Expired,
+    /// The card is on its sector's block list (reported lost, stolen or
+    /// otherwise revoked, TR-03127 4.4): it is not used.
+    #[error("the ID card is revoked")]
+    Revoked,
     /// The card was removed during the operation.
     #[error("the card was removed during the operation")]
     CardRemoved,

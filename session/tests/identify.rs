@@ -118,6 +118,16 @@ fn an_expired_card_ends_in_a_failure_on_the_identify_screen() {
 }
 
 #[test]
+fn a_revoked_card_ends_in_a_failure_on_the_identify_screen() {
+    let mut h = Harness::new();
+    h.reach_pin_pad("bulky-waste");
+    h.type_pin("123456");
+    h.send(Event::CardRead(Err(CardError::Revoked)));
+    assert!(matches!(h.identify_step(), Some(IdentifyStep::Failed(CardError::Revoked))));
+    assert_eq!(h.screen(), Screen::Identify);
+}
+
+#[test]
 fn back_from_the_pin_pad_forgets_the_digits() {
     let mut h = Harness::new();
     h.reach_pin_pad("bulky-waste");

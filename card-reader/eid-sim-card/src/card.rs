@@ -14,7 +14,7 @@ use crate::SimCardError;
 use crate::apdu::{Command, Response, sw};
 use crate::ffi::{ChipAuthentication, EacContext, SecretKind};
 use crate::holder::CardHolder;
-use crate::personalise::{CA_KEY_ID, CA_OID, PACE_OID, TA_ECDSA_SHA256_OID, read};
+use crate::personalise::{CA_KEY_ID, CA_OID, PACE_OID, RI_KEY_ID, RI_OID, TA_ECDSA_SHA256_OID, read};
 use crate::tlv;
 
 /// AID of the eID application (TR-03110-4 / TR-03127).
@@ -27,6 +27,8 @@ const ID_DATE_OF_EXPIRY: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x01, 0x
 const PIN_ATTEMPTS: u8 = 3;
 /// Read access to DG*n* is bit 7 + *n* of the CHAT (TR-03110-4 2.2.3.2, Table 4).
 const READ_DG_BASE: u32 = 7;
+/// The Restricted Identification right of a CHAT (bit 2, TR-03110-4 2.2.3.2).
+const RESTRICTED_IDENTIFICATION: u64 = 1 << 2;
 /// The two role bits of a CHAT (bits 39 and 38).
 const ROLE_MASK: u64 = 0b11 << 38;
 /// All 40 bits of an authentication terminal CHAT.
@@ -73,6 +75,7 @@ struct Personal {
     cvca_chr: Vec<u8>,
     cvca_chat: u64,
     chip_key: Zeroizing<Vec<u8>>,
+    ri_key: Zeroizing<Vec<u8>>,
 }
 
 /// The selected dedicated file.
@@ -197,6 +200,8 @@ struct Session {
     ca_ready: bool,
     /// Chip Authentication succeeded: this session runs on its keys.
     ca_done: bool,
+    /// MSE:Set AT chose Restricted Identification for the next GENERAL AUTHENTICATE.
+    ri_ready: bool,
 }
 
 /// What to do after the response to a command has been wrapped.
@@ -284,9 +289,11 @@ impl SimCard {
             cvca_chr,
             cvca_chat,
             chip_key: Zeroizing::new(read(&card_dir.join("chip_auth.pkcs8"))?),
+            ri_key: Zeroizing::new(read(&card_dir.join("restricted_id.pkcs8"))?),
         };
         // Fail now, not at the first PACE, if OpenPACE cannot use the files.
-        EacContext::new(&personal.card_access, &personal.cvca, &personal.chip_key)?;
+        EacContext::new(&personal.card_access, &personal.cvca, &personal.chip_key)?
+            .init_restricted_identification(&personal.ri_key)?;
         Ok(SimCard {
             personal,
             holder,
@@ -593,6 +600,9 @@ impl SimCard {
         let Some(objects) = (outer.tag == 0x7C).then(|| tlv::read_all(outer.value)).flatten() else {
             return (Response::status(sw::WRONG_DATA), After::Nothing);
         };
+        if matches!(self.pace, Pace::Idle) && self.session.as_ref().is_some_and(|s| s.ri_ready) {
+            return (self.ri_general_authenticate(&objects), After::Nothing);
+        }
         if matches!(self.pace, Pace::Idle) {
             let response = self.ca_general_authenticate(&objects);
             // New keys only after a successful CA; this answer still goes
@@ -628,8 +638,9 @@ impl SimCard {
                 if !objects.is_empty() {
                     return Err(sw::WRONG_DATA);
                 }
-                let eac = EacContext::new(&self.personal.card_access, &self.personal.cvca, &self.personal.chip_key)
+                let mut eac = EacContext::new(&self.personal.card_access, &self.personal.cvca, &self.personal.chip_key)
                     .map_err(internal)?;
+                eac.init_restricted_identification(&self.personal.ri_key).map_err(internal)?;
                 let z = eac.pace_encrypted_nonce(self.password(kind), kind).map_err(internal)?;
                 self.pace = Pace::NonceSent { eac, kind, chat };
                 Ok((tlv::encode(0x80, &z), After::Nothing))
@@ -669,7 +680,16 @@ impl SimCard {
                     tlv::put(0x87, &self.personal.cvca_chr, &mut data);
                 }
                 let ta = Ta { trust_chr: self.personal.cvca_chr.clone(), ..Ta::default() };
-                let session = Session { eac, kind, chat, card_pace_key: card_key, ta, ca_ready: false, ca_done: false };
+                let session = Session {
+                    eac,
+                    kind,
+                    chat,
+                    card_pace_key: card_key,
+                    ta,
+                    ca_ready: false,
+                    ca_done: false,
+                    ri_ready: false,
+                };
                 Ok((data, After::Install(Box::new(session))))
             }
         }
@@ -805,7 +825,8 @@ impl SimCard {
 
     // ---- Chip Authentication --------------------------------------------
 
-    /// MSE:Set AT for CA (TR-03110-3 B.11.6): `80` protocol, `84` key id.
+    /// MSE:Set AT for CA (TR-03110-3 B.11.6): `80` protocol, `84` key id;
+    /// with the RI protocol in `80`, Restricted Identification ([`ri_set_at`]).
     fn ca_set_at(&mut self, c: &Command) -> Response {
         let session = match self.ta() {
             Ok(s) => s,
@@ -817,6 +838,10 @@ impl SimCard {
         let Some(objects) = tlv::read_all(&c.data) else {
             return Response::status(sw::WRONG_DATA);
         };
+        session.ri_ready = false;
+        if tlv::find(&objects, 0x80) == Some(&RI_OID[..]) {
+            return ri_set_at(session, &objects);
+        }
         if tlv::find(&objects, 0x80) != Some(&CA_OID[..]) {
             return Response::status(sw::REF_NOT_FOUND);
         }
@@ -847,6 +872,28 @@ impl SimCard {
                 Response::ok(tlv::encode(0x7C, &data))
             }
             Ok(None) | Err(_) => Response::status(sw::WRONG_DATA),
+        }
+    }
+
+    // ---- Restricted Identification ----------------------------------------
+
+    /// GENERAL AUTHENTICATE for RI (TR-03110-3 B.11.6): `A0` the sector's
+    /// public key (`06` OID, `86` point); answers `7C { 81 I }` with the
+    /// identifier OpenPACE derives from the card's RI key.
+    fn ri_general_authenticate(&mut self, objects: &[tlv::Tlv<'_>]) -> Response {
+        let Some(session) = self.session.as_mut() else {
+            return Response::status(sw::CONDITIONS);
+        };
+        session.ri_ready = false;
+        let Some(key) = tlv::find(objects, 0xA0).and_then(tlv::read_all) else {
+            return Response::status(sw::WRONG_DATA);
+        };
+        let Some(point) = tlv::find(&key, 0x86) else {
+            return Response::status(sw::WRONG_DATA);
+        };
+        match session.eac.restricted_identifier(point) {
+            Ok(identifier) => Response::ok(tlv::encode(0x7C, &tlv::encode(0x81, &identifier))),
+            Err(_) => Response::status(sw::WRONG_DATA),
         }
     }
 
@@ -902,6 +949,25 @@ impl SimCard {
             (0x02 | 0x03, 0x03, _) => Response::status(sw::SECURITY_NOT_SATISFIED),
             _ => Response::status(sw::WRONG_P1P2),
         }
+    }
+}
+
+/// MSE:Set AT for RI (TR-03110-3 B.11.6): only after Chip Authentication
+/// and with the RI right in the effective CHAT (TR-03110-2 3.6); `84` names
+/// the card's RI key.
+fn ri_set_at(session: &mut Session, objects: &[tlv::Tlv<'_>]) -> Response {
+    if !session.ca_done {
+        return Response::status(sw::CONDITIONS);
+    }
+    if session.ta.effective.is_none_or(|chat| chat & RESTRICTED_IDENTIFICATION == 0) {
+        return Response::status(sw::SECURITY_NOT_SATISFIED);
+    }
+    match tlv::find(objects, 0x84) {
+        Some([RI_KEY_ID]) => {
+            session.ri_ready = true;
+            Response::status(sw::OK)
+        }
+        _ => Response::status(sw::REF_NOT_FOUND),
     }
 }
 

@@ -35,8 +35,9 @@
 //!    signed chip key to get the fresh channel. TA carries today's date
 //!    from [`document_validity::auxiliary_data`].
 //! 5. Ask the card with [`document_validity`] whether it is still valid on
-//!    the date TA signed (its auxiliary data), then read the data groups and
-//!    feed them to [`identity::Identity`].
+//!    the date TA signed (its auxiliary data), get its sector-specific
+//!    identifier with [`restricted_identification`] for the block list, then
+//!    read the data groups and feed them to [`identity::Identity`].
 //!
 //! # Layers
 //!
@@ -54,6 +55,7 @@
 //! - [`signature`]: ECDSA on every eID curve (named or explicit parameters), RSA PKCS #1 v1.5 and PSS.
 //! - [`files`]: selecting the eID application and reading data groups in chunks.
 //! - [`pin_management`]: change the PIN, replace the transport PIN, unblock with the PUK.
+//! - [`restricted_identification`]: the card's sector-specific identifier, for the block list (TR-03110-3 B.4).
 //! - [`identity`]: the data groups as a typed, zeroized identity.
 
 #![forbid(unsafe_code)]
@@ -73,6 +75,7 @@ pub mod pace;
 pub mod passive_auth;
 pub mod password;
 pub mod pin_management;
+pub mod restricted_identification;
 pub mod secure_messaging;
 pub mod signature;
 pub mod terminal_auth;

@@ -29,7 +29,8 @@
 //! 8. read the data groups through that channel.
 //!
 //! A failure the session has a word for (wrong PIN, suspended, blocked,
-//! deactivated, card removed) is that [`CardError`] variant; any other
+//! deactivated, expired, revoked, card removed) is that [`CardError`]
+//! variant; any other
 //! carries an [`EidFault`] naming the failed step, with the `eid` core's
 //! typed error as its source.
 //!

@@ -52,7 +52,8 @@ pub enum CardEvent {
 ///   if the PIN is suspended) and returns exactly `items`, nothing else. It
 ///   never logs or keeps the PIN. Its errors are the card's own answers
 ///   ([`CardError::WrongPin`] with the attempts left, [`CardError::PinSuspended`],
-///   [`CardError::PinBlocked`], [`CardError::Deactivated`]) or the fault that
+///   [`CardError::PinBlocked`], [`CardError::Deactivated`], [`CardError::Expired`],
+///   [`CardError::Revoked`]) or the fault that
 ///   stopped it ([`CardError::CardRemoved`], [`CardError::Unreadable`],
 ///   [`CardError::Reader`]); it returns within the reader's own timeouts.
 /// - [`CardReader::change_pin`] authenticates with `current` (the 6-digit PIN

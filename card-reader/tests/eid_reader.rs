@@ -10,6 +10,7 @@ use eid::document_validity::ValidityError;
 use eid::files::ReadError;
 use eid::pace::{PaceError, PaceStep};
 use eid::passive_auth::PaError;
+use eid::restricted_identification::RiError;
 use eid::secure_messaging::SmError;
 use eid_sim_card::personalise::personalise;
 use eid_sim_card::{CardHolder, Secrets, SimCard};
@@ -125,6 +126,27 @@ fn a_card_that_cannot_answer_the_validity_check_is_not_read() {
     unreadable(reader.read(&pin("123456"), None, &ITEMS), |cause| {
         matches!(cause, EidFault::DocumentValidity(ValidityError::NotAvailable(0x6A88)))
     });
+}
+
+#[test]
+fn a_card_refusing_restricted_identification_is_the_terminals_problem_and_is_not_read() {
+    // The second MSE:Set AT with P1P2 41 A4 (after Chip Authentication's) is RI's.
+    let mut set_at_41 = 0;
+    let mut reader = reader(setup(), move |_, command, answer| {
+        if (command.ins, command.p1) == (0x22, 0x41) {
+            set_at_41 += 1;
+            if set_at_41 == 2 {
+                return vec![0x69, 0x82];
+            }
+        }
+        answer
+    });
+    match reader.read(&pin("123456"), None, &ITEMS) {
+        Err(CardError::TerminalRefused(fault)) => {
+            assert!(matches!(cause(&fault), EidFault::RestrictedIdentification(RiError::NotAuthorised)), "{fault:?}")
+        }
+        other => panic!("expected TerminalRefused, got {other:?}"),
+    }
 }
 
 #[test]

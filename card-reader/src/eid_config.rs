@@ -13,6 +13,8 @@
 //! DIR/trust/*.der               country signing CA certificates (X.509 DER), e.g. csca.der
 //! DIR/trust/*.ml                CSCA Master Lists (ICAO Doc 9303-12 9), optional
 //! DIR/trust/*.crl               CSCA revocation lists (X.509 CRL, DER), optional
+//! DIR/sector/sector.der         the sector's public key for Restricted Identification (SubjectPublicKeyInfo DER)
+//! DIR/sector/blocklist.txt      the sector's block list of revoked cards (format in `block_list.rs`)
 //! ```
 //!
 //! The `*.der` CSCAs are the anchors: a Master List adds its CSCAs only if
@@ -22,9 +24,13 @@
 //! until it was issued, and refusing every card because a state publishes
 //! late would shut citizens out for what is the maintainer's task): the
 //! terminal warns in the journal and reports it ([`EidConfig::stale_lists`]).
+//! The same holds for the sector's block list. Sector key and block list are
+//! required, and so is the Restricted Identification right in the terminal's
+//! certificate chain: without them a revoked card would go unnoticed.
 
 use eid::cvc::{Cvc, CvcDate, CvcError, TerminalChain};
 use eid::passive_auth::{CrlDates, PaError, TrustList};
+use eid::restricted_identification::{RiError, SectorKey};
 use eid::terminal_auth::{TaError, TerminalKey};
 use session::CardItem;
 use session::config_file::{ConfigFileError, read_file};
@@ -33,6 +39,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
+use crate::block_list::{BlockList, BlockListError};
 use crate::eid_reader::data_item;
 
 /// Why the eID configuration could not be loaded. Each variant names the
@@ -99,6 +106,26 @@ pub enum EidConfigError {
         /// Why.
         source: PaError,
     },
+    /// The sector's public key cannot be used.
+    #[error("{path} is not a usable sector public key: {source}")]
+    SectorKey {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: RiError,
+    },
+    /// The sector's block list cannot be used.
+    #[error("{path} is not a usable sector block list: {source}; install the current list of the sector")]
+    BlockList {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: BlockListError,
+    },
+    /// The terminal's certificate chain does not grant Restricted
+    /// Identification, so the block list cannot be checked.
+    #[error("the terminal certificate chain does not grant Restricted Identification; renew it with that right")]
+    NoRestrictedIdentification,
     /// The trust directory holds no `*.der` certificate.
     #[error("no country signing CA certificate (*.der) in {0}")]
     NoTrustAnchor(PathBuf),
@@ -120,6 +147,8 @@ pub struct EidConfig {
     key: TerminalKey,
     trust: TrustList,
     stale: Vec<StaleList>,
+    sector_key: SectorKey,
+    block_list: BlockList,
 }
 
 /// A revocation list past its next update, still in use (module docs).
@@ -172,8 +201,12 @@ impl EidConfig {
         if key.public_key() != chain.terminal.public_key {
             return Err(EidConfigError::KeyMismatch);
         }
-        let (trust, stale) = load_trust_list(&dir.join("trust"), today())?;
-        let config = Self { chain, key, trust, stale };
+        if !chain.effective_chat.allows_restricted_identification() {
+            return Err(EidConfigError::NoRestrictedIdentification);
+        }
+        let (trust, mut stale) = load_trust_list(&dir.join("trust"), today())?;
+        let (sector_key, block_list) = load_sector(&dir.join("sector"), today(), &mut stale)?;
+        let config = Self { chain, key, trust, stale, sector_key, block_list };
         let valid_until = config.valid_until();
         if valid_until <= day_in(RENEW_AHEAD_DAYS) {
             tracing::warn!(%valid_until, "the eID authorisation expires soon: renew it before, or the terminal goes out of service");
@@ -202,7 +235,16 @@ impl EidConfig {
         &self.trust
     }
 
-    /// The revocation lists past their next update (a maintenance task).
+    pub(crate) fn sector_key(&self) -> &SectorKey {
+        &self.sector_key
+    }
+
+    pub(crate) fn block_list(&self) -> &BlockList {
+        &self.block_list
+    }
+
+    /// The revocation lists (CRLs and the sector block list) past their
+    /// next update (a maintenance task).
     pub fn stale_lists(&self) -> &[StaleList] {
         &self.stale
     }
@@ -270,6 +312,36 @@ fn load_trust_list(dir: &Path, today: CvcDate) -> Result<(TrustList, Vec<StaleLi
         }
     }
     Ok((trust, stale))
+}
+
+/// The sector's key and block list from `dir`; a stale list is added to `stale`.
+fn load_sector(
+    dir: &Path,
+    today: CvcDate,
+    stale: &mut Vec<StaleList>,
+) -> Result<(SectorKey, BlockList), EidConfigError> {
+    let key_path = dir.join("sector.der");
+    let sector_key = SectorKey::from_spki_der(&read(&key_path)?)
+        .map_err(|source| EidConfigError::SectorKey { path: key_path, source })?;
+    let path = dir.join("blocklist.txt");
+    let list = BlockList::parse(&read_file(&path, LIST_LIMIT)?)
+        .map_err(|source| EidConfigError::BlockList { path: path.clone(), source })?;
+    if list.next_update < today {
+        tracing::warn!(
+            path = %path.display(), next_update = %list.next_update,
+            "the sector block list is stale: still in use, but install the current one"
+        );
+        let dates = CrlDates {
+            issuer: "sector block list".into(),
+            this_update: list.issued,
+            next_update: Some(list.next_update),
+            revoked: list.len(),
+        };
+        stale.push(StaleList { path, dates });
+    } else {
+        tracing::info!(path = %path.display(), blocked = list.len(), "sector block list read");
+    }
+    Ok((sector_key, list))
 }
 
 /// Today's date (UTC), for certificate validity (TR-03110-3 C.1.5 dates

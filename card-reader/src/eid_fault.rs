@@ -5,12 +5,14 @@
 use crate::eid_reader::TransportError;
 use eid::card_access::CardAccessError;
 use eid::chip_auth::CaError;
+use eid::document_validity::ValidityError;
 use eid::files::ReadError;
 use eid::identity::IdentityError;
 use eid::pace::PaceError;
 use eid::passive_auth::PaError;
 use eid::password::PasswordError;
 use eid::pin_management::PinManagementError;
+use eid::restricted_identification::RiError;
 use eid::secure_messaging::SmError;
 use eid::terminal_auth::TaError;
 use thiserror::Error;
@@ -106,6 +108,16 @@ pub enum EidFault {
         /// The card's status word.
         sw: u16,
     },
+    /// The card could not answer whether it is still valid (VERIFY with
+    /// `id-DateOfExpiry`, TR-03110-3 B.11.7). An expired card is
+    /// [`session::CardError::Expired`], not this.
+    #[error("the card could not verify its date of expiry: {0}; take the card out and try again")]
+    DocumentValidity(#[source] ValidityError),
+    /// Restricted Identification, which the block list check needs,
+    /// failed (TR-03110-3 B.4). A card on the block list is
+    /// [`session::CardError::Revoked`], not this.
+    #[error("Restricted Identification failed: {0}; {advice}", advice = ri_advice(.0))]
+    RestrictedIdentification(#[source] RiError),
     /// A data group could not be read.
     #[error("cannot read data group {data_group}: {source}; take the card out and try again")]
     ReadDataGroup {
@@ -148,6 +160,20 @@ fn pace_advice(error: &PaceError) -> &'static str {
         PaceError::ConditionsNotSatisfied => "the card refuses what the terminal asks for; check the service's items",
         PaceError::ChipTokenInvalid | PaceError::ReflectedKey | PaceError::Crypto(_) => {
             "the card did not prove it knows the password; do not accept the card"
+        }
+        _ => "take the card out and try again",
+    }
+}
+
+/// What to do about a Restricted Identification failure: a refusal is the
+/// terminal certificate's, a card without RI is no German ID card.
+fn ri_advice(error: &RiError) -> &'static str {
+    match error {
+        RiError::NotAuthorised => {
+            "the terminal certificate must grant Restricted Identification; renew it at the document verifier"
+        }
+        RiError::NotOffered => {
+            "the card offers no Restricted Identification; it is not an ID card this terminal can check"
         }
         _ => "take the card out and try again",
     }

@@ -17,11 +17,20 @@
 //!    list (passive authentication);
 //! 5. Chip Authentication with the static key from that verified file, which
 //!    binds the data that follows to a card the issuing state signed;
-//! 6. select the eID application and read the data groups through the new
-//!    channel.
+//! 6. select the eID application and ask the card whether it is still valid
+//!    today: the date went into Terminal Authentication as signed auxiliary
+//!    data, VERIFY goes through the new channel (TR-03110-3 B.11.7); an
+//!    expired card is refused as [`CardError::Expired`];
+//! 7. Restricted Identification with the sector's public key, and the card's
+//!    sector-specific identifier against the sector's block list
+//!    (TR-03110-2 3.6, TR-03127 4.4); a revoked card is refused as
+//!    [`CardError::Revoked`]. The identifier is personal data: it is
+//!    compared and dropped, never logged or kept;
+//! 8. read the data groups through that channel.
 //!
 //! A failure the session has a word for (wrong PIN, suspended, blocked,
-//! deactivated, card removed) is that [`CardError`] variant; any other
+//! deactivated, expired, revoked, card removed) is that [`CardError`]
+//! variant; any other
 //! carries an [`EidFault`] naming the failed step, with the `eid` core's
 //! typed error as its source.
 //!
@@ -33,12 +42,14 @@ use eid::card_access::{CardAccess, ChipAuthenticationInfo, PaceInfo};
 use eid::chat::{Chat, DataItem};
 use eid::chip_auth::{self, CaError};
 use eid::crypto::OsRandomness;
+use eid::document_validity::{self, Validity};
 use eid::files::{self, ReadError, ReadNext};
 use eid::identity::{self as eid_identity, Place};
 use eid::pace::{self, PaceConfig, PaceError, PaceOutcome};
 use eid::passive_auth::{self, VerifiedCardSecurity};
 use eid::password::{Password, PasswordKind};
 use eid::pin_management::{self, PinManagementError};
+use eid::restricted_identification::{self, RiError};
 use eid::secure_messaging::{SecureMessaging, SmError};
 use eid::terminal_auth::{self, AckNext, EphemeralCaKey, TaConfig, TaError};
 use session::{Address, CardData, CardDate, CardError, CardItem, Fault, Identity, Pin};
@@ -211,7 +222,10 @@ impl<T: ApduTransport> EidReader<T> {
         items: &[CardItem],
     ) -> Result<SecureMessaging, CardError> {
         let wanted: Vec<DataItem> = items.iter().map(|i| data_item(*i)).collect();
-        let chat = Chat::for_data_items(&wanted).intersect(&self.config.chain().effective_chat);
+        // The RI right is asked for on every read: the block list check needs it.
+        let chat = Chat::for_data_items(&wanted)
+            .with_restricted_identification()
+            .intersect(&self.config.chain().effective_chat);
         if let Some(refused) = wanted.iter().find(|i| !chat.allows(**i)) {
             return Err(terminal_refused(EidFault::NotGranted { data_group: refused.data_group() }));
         }
@@ -228,12 +242,21 @@ impl<T: ApduTransport> EidReader<T> {
         if !response.sw.is_success() {
             return Err(unreadable(EidFault::SelectEidApplication { sw: response.sw.0 }));
         }
+        let response = self.send(Some(&mut channel), &document_validity::verify())?;
+        match document_validity::check_response(&response) {
+            Ok(Validity::Valid) => {}
+            Ok(Validity::Expired) => return Err(CardError::Expired),
+            Err(e) => return Err(unreadable(EidFault::DocumentValidity(e))),
+        }
+        self.check_block_list(&mut channel, &card_security)?;
         Ok(channel)
     }
 
     /// Replaces the PIN (or the 5-digit transport PIN) `current` by `new`:
     /// PACE with `current` (after the CAN if suspended), then RESET RETRY
-    /// COUNTER with the new PIN (TR-03110-3 B.11.8).
+    /// COUNTER with the new PIN (TR-03110-3 B.11.8). An expired card may
+    /// change its PIN: that identifies nobody (TR-03127 restricts the eID
+    /// function's use for identification), so no validity check is run.
     pub fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError> {
         self.timed(|reader| {
             let command = pin_management::change_pin(new.expose()).map_err(pin_management_error)?;
@@ -416,7 +439,9 @@ impl<T: ApduTransport> EidReader<T> {
             chain: config.chain(),
             signer: config.key(),
             chip_pace_public_key: &outcome.chip_ephemeral_public_key,
-            auxiliary_data: None,
+            // Today's date, signed here, is what the card checks its date of
+            // expiry against after Chip Authentication (TR-03110-3 A.6.5).
+            auxiliary_data: Some(document_validity::auxiliary_data(today())),
         };
         let channel = &mut outcome.secure_messaging;
         let (mut state, mut command) = terminal_auth::start(ta, &mut OsRandomness).map_err(ta_error)?;
@@ -447,6 +472,23 @@ impl<T: ApduTransport> EidReader<T> {
         })?;
         passive_auth::verify_card_security(&content, self.config.trust(), today())
             .map_err(|e| not_genuine(EidFault::PassiveAuthentication(e)))
+    }
+
+    /// Restricted Identification with the card's signed RI key and the
+    /// sector's public key, then the identifier against the block list.
+    fn check_block_list(
+        &mut self,
+        channel: &mut SecureMessaging,
+        card_security: &VerifiedCardSecurity,
+    ) -> Result<(), CardError> {
+        let config = Arc::clone(&self.config);
+        let key = restricted_identification::ri_key(card_security.security_infos()).map_err(ri_error)?;
+        let (state, command) = restricted_identification::start(key, config.sector_key());
+        let response = self.send(Some(channel), &command)?;
+        let (state, command) = state.handle(&response).map_err(ri_error)?;
+        let response = self.send(Some(channel), &command)?;
+        let identifier = state.handle(&response).map_err(ri_error)?;
+        if config.block_list().blocks(&identifier) { Err(CardError::Revoked) } else { Ok(()) }
     }
 
     /// Chip Authentication with the signed static key; returns the fresh channel.
@@ -611,6 +653,13 @@ fn ta_error(e: TaError) -> CardError {
             terminal_refused(EidFault::TerminalAuthentication(e))
         }
         other => unreadable(EidFault::TerminalAuthentication(other)),
+    }
+}
+
+fn ri_error(e: RiError) -> CardError {
+    match e {
+        RiError::NotAuthorised => terminal_refused(EidFault::RestrictedIdentification(e)),
+        other => unreadable(EidFault::RestrictedIdentification(other)),
     }
 }
 

@@ -16,12 +16,14 @@
 //! identifies exactly as a real terminal does.
 
 mod authorisation;
+mod block_list;
 mod eid_config;
 mod eid_fault;
 mod eid_reader;
 pub mod renewal;
 
 pub use authorisation::{Authorisation, AuthorisationChange};
+pub use block_list::{BlockList, BlockListError};
 pub use eid_config::{EidConfig, EidConfigError};
 pub use eid_fault::EidFault;
 pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};
@@ -67,7 +69,8 @@ impl From<AuthorisationChange> for CardEvent {
 ///   if the PIN is suspended) and returns exactly `items`, nothing else. It
 ///   never logs or keeps the PIN. Its errors are the card's own answers
 ///   ([`CardError::WrongPin`] with the attempts left, [`CardError::PinSuspended`],
-///   [`CardError::PinBlocked`], [`CardError::Deactivated`]) or the fault that
+///   [`CardError::PinBlocked`], [`CardError::Deactivated`], [`CardError::Expired`],
+///   [`CardError::Revoked`]) or the fault that
 ///   stopped it ([`CardError::CardRemoved`], [`CardError::Unreadable`],
 ///   [`CardError::Reader`]); it returns within the reader's own timeouts.
 /// - [`CardReader::change_pin`] authenticates with `current` (the 6-digit PIN

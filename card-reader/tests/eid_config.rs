@@ -4,7 +4,7 @@
 //! writes, and refusing inconsistent ones with an error naming the problem.
 
 use card_reader::{EidConfig, EidConfigError};
-use eid_sim_card::personalise::{foreign_terminal_chain, personalise};
+use eid_sim_card::personalise::{foreign_terminal_chain, personalise, restricted_terminal_chain};
 use session::CardItem;
 use session::config_file::ConfigFileError;
 use std::path::Path;
@@ -110,4 +110,28 @@ fn an_expired_authorisation_is_told_apart_from_a_broken_one() {
     replace(dir.path(), "dv.cvcert", other.path());
     let err = EidConfig::load(dir.path()).unwrap_err();
     assert!(!err.is_outside_validity(), "a chain of another CVCA needs a repair, not a renewal: {err}");
+}
+
+#[test]
+fn a_missing_sector_key_or_a_broken_block_list_is_refused_naming_the_file() {
+    let dir = personalised();
+    std::fs::write(dir.path().join("sector/blocklist.txt"), "issued: 2026-12-02\nnot an identifier\n").unwrap();
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(matches!(&err, EidConfigError::BlockList { path, .. } if path.ends_with("sector/blocklist.txt")), "{err}");
+    std::fs::remove_file(dir.path().join("sector/sector.der")).unwrap();
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(matches!(&err, EidConfigError::File(_)), "{err}");
+    assert!(err.to_string().contains("sector.der"), "{err}");
+}
+
+#[test]
+fn a_terminal_chain_without_restricted_identification_is_refused() {
+    let dir = personalised();
+    let restricted = tempfile::tempdir().unwrap();
+    restricted_terminal_chain(dir.path(), restricted.path(), &[4]).unwrap();
+    for file in ["dv.cvcert", "terminal.cvcert", "terminal.pkcs8"] {
+        replace(dir.path(), file, restricted.path());
+    }
+    let err = EidConfig::load(dir.path()).unwrap_err();
+    assert!(matches!(err, EidConfigError::NoRestrictedIdentification), "{err}");
 }

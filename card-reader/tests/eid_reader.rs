@@ -6,9 +6,11 @@
 
 use card_reader::{ApduTransport, EidConfig, EidFault, EidReader, TransportError};
 use eid::apdu::{ApduError, CommandApdu, ResponseApdu};
+use eid::document_validity::ValidityError;
 use eid::files::ReadError;
 use eid::pace::{PaceError, PaceStep};
 use eid::passive_auth::PaError;
+use eid::restricted_identification::RiError;
 use eid::secure_messaging::SmError;
 use eid_sim_card::personalise::personalise;
 use eid_sim_card::{CardHolder, Secrets, SimCard};
@@ -48,12 +50,16 @@ struct Setup {
 }
 
 fn setup_with(tamper: impl FnOnce(&Path)) -> Setup {
+    setup_of(CardHolder::erika(), tamper)
+}
+
+fn setup_of(holder: CardHolder, tamper: impl FnOnce(&Path)) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     personalise(dir.path()).unwrap();
     tamper(&dir.path().join("card"));
     let config = Arc::new(EidConfig::load(dir.path()).unwrap());
     let secrets = Secrets { pin: "123456".into(), can: "500540".into(), puk: "9876543210".into() };
-    let card = SimCard::new(&dir.path().join("card"), CardHolder::erika(), secrets).unwrap();
+    let card = SimCard::new(&dir.path().join("card"), holder, secrets).unwrap();
     Setup { _dir: dir, config, card }
 }
 
@@ -90,8 +96,57 @@ fn an_untouched_line_reads_the_identity() {
     assert_eq!(data.identity.given_names.as_deref(), Some("Erika Jürgen"));
     assert_eq!(data.identity.place_of_residence.as_ref().unwrap().city, "Köln");
     let stats = reader.stats();
-    assert!(stats.apdus >= 17 + ITEMS.len(), "{stats:?}");
+    // EF.CardAccess 1, PACE 5, TA 7, EF.CardSecurity 1, CA 2, SELECT 1,
+    // VERIFY of the validity 1, RI 2 (TR-03110-3 B.11, B.4), one per data group.
+    assert!(stats.apdus >= 20 + ITEMS.len(), "{stats:?}");
     assert!(stats.pace < stats.total, "{stats:?}");
+}
+
+#[test]
+fn an_expired_card_is_refused_before_any_data_group_is_read() {
+    let mut holder = CardHolder::erika();
+    holder.date_of_expiry = "20200101".into();
+    let reads_after_verify = std::rc::Rc::new(std::cell::Cell::new(0));
+    let (counter, mut verified) = (std::rc::Rc::clone(&reads_after_verify), false);
+    // The header of a protected command is in clear: INS 20 is VERIFY, B0 READ BINARY.
+    let mut reader = reader(setup_of(holder, |_| {}), move |_, command, answer| {
+        verified |= command.ins == 0x20;
+        if verified && command.ins == 0xB0 {
+            counter.set(counter.get() + 1);
+        }
+        answer
+    });
+    assert_eq!(reader.read(&pin("123456"), None, &ITEMS).unwrap_err(), CardError::Expired);
+    assert_eq!(reads_after_verify.get(), 0);
+}
+
+#[test]
+fn a_card_that_cannot_answer_the_validity_check_is_not_read() {
+    let mut reader = reader(setup(), |_, command, answer| if command.ins == 0x20 { vec![0x6A, 0x88] } else { answer });
+    unreadable(reader.read(&pin("123456"), None, &ITEMS), |cause| {
+        matches!(cause, EidFault::DocumentValidity(ValidityError::NotAvailable(0x6A88)))
+    });
+}
+
+#[test]
+fn a_card_refusing_restricted_identification_is_the_terminals_problem_and_is_not_read() {
+    // The second MSE:Set AT with P1P2 41 A4 (after Chip Authentication's) is RI's.
+    let mut set_at_41 = 0;
+    let mut reader = reader(setup(), move |_, command, answer| {
+        if (command.ins, command.p1) == (0x22, 0x41) {
+            set_at_41 += 1;
+            if set_at_41 == 2 {
+                return vec![0x69, 0x82];
+            }
+        }
+        answer
+    });
+    match reader.read(&pin("123456"), None, &ITEMS) {
+        Err(CardError::TerminalRefused(fault)) => {
+            assert!(matches!(cause(&fault), EidFault::RestrictedIdentification(RiError::NotAuthorised)), "{fault:?}")
+        }
+        other => panic!("expected TerminalRefused, got {other:?}"),
+    }
 }
 
 #[test]

@@ -31,6 +31,15 @@ pub enum CardError {
     /// The eID function of this card is switched off.
     #[error("the online ID function of this card is not activated")]
     Deactivated,
+    /// The card itself confirmed that its date of expiry lies before today,
+    /// the date the terminal signed (TR-03110-3 B.11.7). An expired card's
+    /// eID function is not used for identification (TR-03127).
+    #[error("the ID card has expired")]
+    Expired,
+    /// The card is on its sector's block list (reported lost, stolen or
+    /// otherwise revoked, TR-03127 4.4): it is not used.
+    #[error("the ID card is revoked")]
+    Revoked,
     /// The card was removed during the operation.
     #[error("the card was removed during the operation")]
     CardRemoved,

@@ -108,6 +108,26 @@ fn blocked_pin_and_deactivated_card_end_in_a_failure_with_retry() {
 }
 
 #[test]
+fn an_expired_card_ends_in_a_failure_on_the_identify_screen() {
+    let mut h = Harness::new();
+    h.reach_pin_pad("bulky-waste");
+    h.type_pin("123456");
+    h.send(Event::CardRead(Err(CardError::Expired)));
+    assert!(matches!(h.identify_step(), Some(IdentifyStep::Failed(CardError::Expired))));
+    assert_eq!(h.screen(), Screen::Identify);
+}
+
+#[test]
+fn a_revoked_card_ends_in_a_failure_on_the_identify_screen() {
+    let mut h = Harness::new();
+    h.reach_pin_pad("bulky-waste");
+    h.type_pin("123456");
+    h.send(Event::CardRead(Err(CardError::Revoked)));
+    assert!(matches!(h.identify_step(), Some(IdentifyStep::Failed(CardError::Revoked))));
+    assert_eq!(h.screen(), Screen::Identify);
+}
+
+#[test]
 fn back_from_the_pin_pad_forgets_the_digits() {
     let mut h = Harness::new();
     h.reach_pin_pad("bulky-waste");

@@ -14,17 +14,21 @@ use crate::SimCardError;
 use crate::apdu::{Command, Response, sw};
 use crate::ffi::{ChipAuthentication, EacContext, SecretKind};
 use crate::holder::CardHolder;
-use crate::personalise::{CA_KEY_ID, CA_OID, PACE_OID, TA_ECDSA_SHA256_OID, read};
+use crate::personalise::{CA_KEY_ID, CA_OID, PACE_OID, RI_KEY_ID, RI_OID, TA_ECDSA_SHA256_OID, read};
 use crate::tlv;
 
 /// AID of the eID application (TR-03110-4 / TR-03127).
 pub const EID_AID: [u8; 9] = [0xE8, 0x07, 0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x02];
 /// `id-AT`: 0.4.0.127.0.7.3.1.2.2, the authentication terminal CHAT type.
 const ID_AT: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x01, 0x02, 0x02];
+/// `id-DateOfExpiry`: 0.4.0.127.0.7.3.1.4.2 (TR-03110-3 A.6.5.2).
+const ID_DATE_OF_EXPIRY: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x01, 0x04, 0x02];
 /// A fresh PIN has three attempts (TR-03110-2 3.5.1).
 const PIN_ATTEMPTS: u8 = 3;
 /// Read access to DG*n* is bit 7 + *n* of the CHAT (TR-03110-4 2.2.3.2, Table 4).
 const READ_DG_BASE: u32 = 7;
+/// The Restricted Identification right of a CHAT (bit 2, TR-03110-4 2.2.3.2).
+const RESTRICTED_IDENTIFICATION: u64 = 1 << 2;
 /// The two role bits of a CHAT (bits 39 and 38).
 const ROLE_MASK: u64 = 0b11 << 38;
 /// All 40 bits of an authentication terminal CHAT.
@@ -71,6 +75,7 @@ struct Personal {
     cvca_chr: Vec<u8>,
     cvca_chat: u64,
     chip_key: Zeroizing<Vec<u8>>,
+    ri_key: Zeroizing<Vec<u8>>,
 }
 
 /// The selected dedicated file.
@@ -179,6 +184,9 @@ struct Ta {
     challenge_sent: bool,
     /// The effective CHAT once EXTERNAL AUTHENTICATE succeeded.
     effective: Option<u64>,
+    /// The auxiliary data (`67`) the verified TA signature covered: only
+    /// this is checked by VERIFY, never a later MSE:Set AT's.
+    authenticated_aux: Option<Vec<u8>>,
 }
 
 /// A secure messaging session opened by PACE.
@@ -190,6 +198,10 @@ struct Session {
     card_pace_key: Vec<u8>,
     ta: Ta,
     ca_ready: bool,
+    /// Chip Authentication succeeded: this session runs on its keys.
+    ca_done: bool,
+    /// MSE:Set AT chose Restricted Identification for the next GENERAL AUTHENTICATE.
+    ri_ready: bool,
 }
 
 /// What to do after the response to a command has been wrapped.
@@ -277,9 +289,11 @@ impl SimCard {
             cvca_chr,
             cvca_chat,
             chip_key: Zeroizing::new(read(&card_dir.join("chip_auth.pkcs8"))?),
+            ri_key: Zeroizing::new(read(&card_dir.join("restricted_id.pkcs8"))?),
         };
         // Fail now, not at the first PACE, if OpenPACE cannot use the files.
-        EacContext::new(&personal.card_access, &personal.cvca, &personal.chip_key)?;
+        EacContext::new(&personal.card_access, &personal.cvca, &personal.chip_key)?
+            .init_restricted_identification(&personal.ri_key)?;
         Ok(SimCard {
             personal,
             holder,
@@ -378,10 +392,12 @@ impl SimCard {
             After::Nothing => {}
             After::Install(session) => self.session = Some(*session),
             After::UseCaKeys => {
-                if let Some(session) = self.session.as_mut()
-                    && session.eac.use_ca_keys().is_err()
-                {
-                    self.session = None;
+                if let Some(session) = self.session.as_mut() {
+                    if session.eac.use_ca_keys().is_err() {
+                        self.session = None;
+                    } else {
+                        session.ca_done = true;
+                    }
                 }
             }
         }
@@ -423,6 +439,7 @@ impl SimCard {
             (0x82, 0x00, 0x00) => nothing(self.ta_external_authenticate(&command)),
             (0x22, 0x41, 0xA4) => nothing(self.ca_set_at(&command)),
             (0x2C, ..) => nothing(self.reset_retry_counter(&command)),
+            (0x20, 0x80, 0x00) => nothing(self.verify_auxiliary_data(&command)),
             (0x22 | 0x86 | 0x2A | 0x84 | 0x82, ..) => nothing(Response::status(sw::WRONG_P1P2)),
             _ => nothing(Response::status(sw::INS_NOT_SUPPORTED)),
         }
@@ -583,6 +600,9 @@ impl SimCard {
         let Some(objects) = (outer.tag == 0x7C).then(|| tlv::read_all(outer.value)).flatten() else {
             return (Response::status(sw::WRONG_DATA), After::Nothing);
         };
+        if matches!(self.pace, Pace::Idle) && self.session.as_ref().is_some_and(|s| s.ri_ready) {
+            return (self.ri_general_authenticate(&objects), After::Nothing);
+        }
         if matches!(self.pace, Pace::Idle) {
             let response = self.ca_general_authenticate(&objects);
             // New keys only after a successful CA; this answer still goes
@@ -618,8 +638,9 @@ impl SimCard {
                 if !objects.is_empty() {
                     return Err(sw::WRONG_DATA);
                 }
-                let eac = EacContext::new(&self.personal.card_access, &self.personal.cvca, &self.personal.chip_key)
+                let mut eac = EacContext::new(&self.personal.card_access, &self.personal.cvca, &self.personal.chip_key)
                     .map_err(internal)?;
+                eac.init_restricted_identification(&self.personal.ri_key).map_err(internal)?;
                 let z = eac.pace_encrypted_nonce(self.password(kind), kind).map_err(internal)?;
                 self.pace = Pace::NonceSent { eac, kind, chat };
                 Ok((tlv::encode(0x80, &z), After::Nothing))
@@ -659,7 +680,16 @@ impl SimCard {
                     tlv::put(0x87, &self.personal.cvca_chr, &mut data);
                 }
                 let ta = Ta { trust_chr: self.personal.cvca_chr.clone(), ..Ta::default() };
-                let session = Session { eac, kind, chat, card_pace_key: card_key, ta, ca_ready: false };
+                let session = Session {
+                    eac,
+                    kind,
+                    chat,
+                    card_pace_key: card_key,
+                    ta,
+                    ca_ready: false,
+                    ca_done: false,
+                    ri_ready: false,
+                };
                 Ok((data, After::Install(Box::new(session))))
             }
         }
@@ -786,6 +816,7 @@ impl SimCard {
                 let chain = session.ta.chats.iter().fold(cvca_chat, |acc, c| acc & c);
                 let rights = chain & session.chat.unwrap_or(CHAT_BITS) & !ROLE_MASK;
                 session.ta.effective = Some(rights);
+                session.ta.authenticated_aux = aux.clone();
                 Response::status(sw::OK)
             }
             Ok(false) | Err(_) => Response::status(sw::AUTH_FAILED),
@@ -794,7 +825,8 @@ impl SimCard {
 
     // ---- Chip Authentication --------------------------------------------
 
-    /// MSE:Set AT for CA (TR-03110-3 B.11.6): `80` protocol, `84` key id.
+    /// MSE:Set AT for CA (TR-03110-3 B.11.6): `80` protocol, `84` key id;
+    /// with the RI protocol in `80`, Restricted Identification ([`ri_set_at`]).
     fn ca_set_at(&mut self, c: &Command) -> Response {
         let session = match self.ta() {
             Ok(s) => s,
@@ -806,6 +838,10 @@ impl SimCard {
         let Some(objects) = tlv::read_all(&c.data) else {
             return Response::status(sw::WRONG_DATA);
         };
+        session.ri_ready = false;
+        if tlv::find(&objects, 0x80) == Some(&RI_OID[..]) {
+            return ri_set_at(session, &objects);
+        }
         if tlv::find(&objects, 0x80) != Some(&CA_OID[..]) {
             return Response::status(sw::REF_NOT_FOUND);
         }
@@ -839,6 +875,56 @@ impl SimCard {
         }
     }
 
+    // ---- Restricted Identification ----------------------------------------
+
+    /// GENERAL AUTHENTICATE for RI (TR-03110-3 B.11.6): `A0` the sector's
+    /// public key (`06` OID, `86` point); answers `7C { 81 I }` with the
+    /// identifier OpenPACE derives from the card's RI key.
+    fn ri_general_authenticate(&mut self, objects: &[tlv::Tlv<'_>]) -> Response {
+        let Some(session) = self.session.as_mut() else {
+            return Response::status(sw::CONDITIONS);
+        };
+        session.ri_ready = false;
+        let Some(key) = tlv::find(objects, 0xA0).and_then(tlv::read_all) else {
+            return Response::status(sw::WRONG_DATA);
+        };
+        let Some(point) = tlv::find(&key, 0x86) else {
+            return Response::status(sw::WRONG_DATA);
+        };
+        match session.eac.restricted_identifier(point) {
+            Ok(identifier) => Response::ok(tlv::encode(0x7C, &tlv::encode(0x81, &identifier))),
+            Err(_) => Response::status(sw::WRONG_DATA),
+        }
+    }
+
+    // ---- Auxiliary data verification -------------------------------------
+
+    /// VERIFY with an auxiliary data OID (TR-03110-3 B.11.7), only in Chip
+    /// Authentication's channel: `id-DateOfExpiry` answers `9000` when the
+    /// holder's date of expiry is not before the date TA's signature
+    /// covered, `6300` when it is. Any other OID, or no signed date: `6A88`.
+    fn verify_auxiliary_data(&self, c: &Command) -> Response {
+        let Some(session) = self.session.as_ref().filter(|s| s.ca_done) else {
+            return Response::status(sw::SECURITY_NOT_SATISFIED);
+        };
+        let oid = match tlv::read_all(&c.data).as_deref() {
+            Some([only]) if only.tag == 0x06 => only.value,
+            _ => return Response::status(sw::WRONG_DATA),
+        };
+        if oid != ID_DATE_OF_EXPIRY {
+            return Response::status(sw::REF_NOT_FOUND);
+        }
+        let Some(date) = session.ta.authenticated_aux.as_deref().and_then(|aux| signed_date(aux, oid)) else {
+            return Response::status(sw::REF_NOT_FOUND);
+        };
+        let expiry = self.holder.date_of_expiry.as_bytes();
+        if !is_date(expiry) {
+            return Response::status(sw::REF_NOT_FOUND);
+        }
+        // Both are YYYYMMDD digits, so their byte order is the calendar's.
+        if expiry >= date { Response::status(sw::OK) } else { Response::status(sw::AUTH_FAILED) }
+    }
+
     // ---- PIN management --------------------------------------------------
 
     /// RESET RETRY COUNTER (TR-03110-3 B.11.8): `00 2C 02 03 <new PIN>`
@@ -864,6 +950,42 @@ impl SimCard {
             _ => Response::status(sw::WRONG_P1P2),
         }
     }
+}
+
+/// MSE:Set AT for RI (TR-03110-3 B.11.6): only after Chip Authentication
+/// and with the RI right in the effective CHAT (TR-03110-2 3.6); `84` names
+/// the card's RI key.
+fn ri_set_at(session: &mut Session, objects: &[tlv::Tlv<'_>]) -> Response {
+    if !session.ca_done {
+        return Response::status(sw::CONDITIONS);
+    }
+    if session.ta.effective.is_none_or(|chat| chat & RESTRICTED_IDENTIFICATION == 0) {
+        return Response::status(sw::SECURITY_NOT_SATISFIED);
+    }
+    match tlv::find(objects, 0x84) {
+        Some([RI_KEY_ID]) => {
+            session.ri_ready = true;
+            Response::status(sw::OK)
+        }
+        _ => Response::status(sw::REF_NOT_FOUND),
+    }
+}
+
+/// The date for `oid` in `AuthenticatedAuxiliaryData` (TR-03110-3 A.6.5):
+/// `67 { 73 { 06 oid, 53 YYYYMMDD } ... }`.
+fn signed_date<'a>(aux: &'a [u8], oid: &[u8]) -> Option<&'a [u8]> {
+    let (outer, []) = tlv::read(aux)? else { return None };
+    if outer.tag != 0x67 {
+        return None;
+    }
+    tlv::read_all(outer.value)?.iter().filter(|t| t.tag == 0x73).find_map(|template| {
+        let parts = tlv::read_all(template.value)?;
+        (tlv::find(&parts, 0x06)? == oid).then(|| tlv::find(&parts, 0x53)).flatten().filter(|d| is_date(d))
+    })
+}
+
+fn is_date(digits: &[u8]) -> bool {
+    digits.len() == 8 && digits.iter().all(u8::is_ascii_digit)
 }
 
 /// Checks and opens a secured command (ICAO Doc 9303-11 9.8.6.1): `87`
@@ -957,6 +1079,22 @@ mod tests {
         assert_eq!(unpad(&pad(&[1, 2, 3])), Some(&[1u8, 2, 3][..]));
         assert_eq!(unpad(&[0; 16]), None);
         assert_eq!(unpad(&[1; 16]), None);
+    }
+
+    #[test]
+    fn the_signed_date_is_found_by_its_oid_in_the_auxiliary_data() {
+        let mut age = tlv::encode(0x06, &[0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x01, 0x04, 0x01]);
+        tlv::put(0x53, b"20080101", &mut age);
+        let mut validity = tlv::encode(0x06, &ID_DATE_OF_EXPIRY);
+        tlv::put(0x53, b"20261202", &mut validity);
+        let templates = [tlv::encode(0x73, &age), tlv::encode(0x73, &validity)].concat();
+        let aux = tlv::encode(0x67, &templates);
+        assert_eq!(signed_date(&aux, &ID_DATE_OF_EXPIRY), Some(&b"20261202"[..]));
+        assert_eq!(signed_date(&tlv::encode(0x67, &tlv::encode(0x73, &age)), &ID_DATE_OF_EXPIRY), None);
+        assert_eq!(signed_date(&tlv::encode(0x68, &templates), &ID_DATE_OF_EXPIRY), None, "not tag 67");
+        let mut short = tlv::encode(0x06, &ID_DATE_OF_EXPIRY);
+        tlv::put(0x53, b"261202", &mut short);
+        assert_eq!(signed_date(&tlv::encode(0x67, &tlv::encode(0x73, &short)), &ID_DATE_OF_EXPIRY), None);
     }
 
     #[test]

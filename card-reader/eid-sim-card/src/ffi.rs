@@ -3,9 +3,10 @@
 //! libcrypto (OpenSSL 3) its API hands out, with safe owners around them.
 //!
 //! Only the card's side of the EAC protocols is bound: every cryptographic
-//! step of PACE, Terminal and Chip Authentication and secure messaging that
+//! step of PACE, Terminal and Chip Authentication, Restricted Identification
+//! and secure messaging that
 //! the simulated card performs is OpenPACE's, not ours. The signatures follow
-//! the installed headers `eac/eac.h`, `eac/pace.h`, `eac/ta.h` and `eac/ca.h`
+//! the installed headers `eac/eac.h`, `eac/pace.h`, `eac/ta.h`, `eac/ca.h` and `eac/ri.h`
 //! of OpenPACE 1.1.2.
 #![allow(unsafe_code)]
 
@@ -25,10 +26,37 @@ struct RawBufMem {
     flags: std::ffi::c_ulong,
 }
 
+/// The leading fields of `EAC_CTX` (`eac/eac.h` of OpenPACE 1.1.2), up to
+/// the selected Restricted Identification context; the struct is public
+/// API and the rest is never touched from here.
+#[repr(C)]
+struct RawEacCtxHead {
+    tr_version: c_int,
+    bn_ctx: *mut c_void,
+    md_ctx: *mut c_void,
+    cipher_ctx: *mut c_void,
+    pace_ctx: *mut c_void,
+    pace_ctxs: *mut c_void,
+    ri_ctx: *mut RawRiCtx,
+}
+
+/// `RI_CTX` (`eac/eac.h`): only `static_key` is written, with the card's
+/// own RI key in place of the random one `EAC_CTX_init_ri` draws.
+#[repr(C)]
+struct RawRiCtx {
+    protocol: c_int,
+    id: c_int,
+    md: *const c_void,
+    generate_key: *const c_void,
+    compute_key: *const c_void,
+    static_key: *mut c_void,
+}
+
 #[link(name = "crypto")]
 unsafe extern "C" {
     fn BUF_MEM_new() -> *mut RawBufMem;
     fn BUF_MEM_grow(buf: *mut RawBufMem, len: usize) -> usize;
+    fn d2i_AutoPrivateKey(a: *mut *mut c_void, pp: *mut *const u8, length: std::ffi::c_long) -> *mut c_void;
 }
 
 #[link(name = "eac")]
@@ -74,6 +102,10 @@ unsafe extern "C" {
         auxdata: *const RawBufMem,
         signature: *const RawBufMem,
     ) -> c_int;
+
+    static NID_id_RI_ECDH_SHA_256: c_int;
+    fn EAC_CTX_init_ri(ctx: *mut c_void, protocol: c_int, stnd_dp: c_int) -> c_int;
+    fn RI_STEP2_compute_identifier(ctx: *mut c_void, sector_pubkey: *const RawBufMem) -> *mut RawBufMem;
 
     fn CA_set_key(
         ctx: *const c_void,
@@ -254,6 +286,41 @@ impl EacContext {
 
     fn ptr(&self) -> *mut c_void {
         self.0.as_ptr()
+    }
+
+    /// Sets up Restricted Identification with ECDH and SHA-256 on
+    /// brainpoolP256r1 (standardized domain parameters 13) and the card's
+    /// RI key `ri_key` (DER, as `d2i_AutoPrivateKey` reads it).
+    pub fn init_restricted_identification(&mut self, ri_key: &[u8]) -> Result<(), OpenPaceError> {
+        let len = std::ffi::c_long::try_from(ri_key.len()).map_err(|_| OpenPaceError("RI key length"))?;
+        // SAFETY: EAC_init ran in `new`, so the NID is registered; live
+        // context, exclusively borrowed.
+        ok(unsafe { EAC_CTX_init_ri(self.ptr(), NID_id_RI_ECDH_SHA_256, 13) }, "EAC_CTX_init_ri")?;
+        // SAFETY: after a successful EAC_CTX_init_ri the context's `ri_ctx`
+        // (layout of `eac/eac.h`) points to the new, live RI_CTX, which the
+        // context owns; d2i_AutoPrivateKey frees the random key held in
+        // `static_key` and replaces it on success, and reads `len` bytes of
+        // `ri_key` during the call only.
+        unsafe {
+            let ri = (*self.ptr().cast::<RawEacCtxHead>()).ri_ctx;
+            if ri.is_null() {
+                return Err(OpenPaceError("EAC_CTX_init_ri (no RI context)"));
+            }
+            let mut p = ri_key.as_ptr();
+            if d2i_AutoPrivateKey(&raw mut (*ri).static_key, &raw mut p, len).is_null() {
+                return Err(OpenPaceError("d2i_AutoPrivateKey (RI key)"));
+            }
+        }
+        Ok(())
+    }
+
+    /// RI step 2: the card's identifier in the sector of `sector_key` (an
+    /// uncompressed point), `SHA-256(x(SK_ID · PK_sector))`.
+    pub fn restricted_identifier(&self, sector_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenPaceError> {
+        let key = Buf::from_slice(sector_key)?;
+        // SAFETY: live context with an RI context; the result is owned by `Buf`.
+        Buf::take(unsafe { RI_STEP2_compute_identifier(self.ptr(), key.as_ptr()) }, "RI_STEP2_compute_identifier")
+            .map(|b| Zeroizing::new(b.to_vec()))
     }
 
     /// The card's static Chip Authentication public key (CA step 1).

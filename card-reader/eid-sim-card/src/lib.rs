@@ -26,19 +26,27 @@
 //! ```text
 //! DIR/card/card_access.der      EF.CardAccess (PACE, CA, CA domain parameters, TA infos)
 //! DIR/card/card_security.der    EF.CardSecurity, CMS SignedData by the document signer
+//!                               (also the RestrictedIdentificationInfo, key ID 2)
 //! DIR/card/chip_auth.pkcs8      the card's static Chip Authentication key (DER PKCS#8)
+//! DIR/card/restricted_id.pkcs8  the card's Restricted Identification key (DER PKCS#8)
 //! DIR/card/cvca.cvcert          the CVCA certificate the card trusts
 //! DIR/terminal/cvca.cvcert      CVCA certificate, CHR DETESTEID00001
 //! DIR/terminal/dv.cvcert        DV certificate, CHR DETESTDVEID0001
 //! DIR/terminal/terminal.cvcert  authentication terminal certificate, CHR DETESTKIOSK00001
 //! DIR/terminal/terminal.pkcs8   the terminal's private key (DER PKCS#8, written by cvc-create)
 //! DIR/trust/csca.der            the test CSCA (X.509 DER), passive authentication trust anchor
-//! DIR/pki/                      private keys of CVCA, DV, CSCA and document signer
+//! DIR/sector/sector.der         the test sector's public key (SubjectPublicKeyInfo DER)
+//! DIR/sector/blocklist.txt      its block list: empty, issued today, next update in 7 days
+//! DIR/pki/                      private keys of CVCA, DV, CSCA, document signer and sector
 //! ```
 //!
+//! [`personalise::sector_identifier`] computes the card's identifier in the
+//! sector with `openssl` alone (as the sector's operator would, for its
+//! block list), and [`personalise::write_block_list`] writes a list.
+//!
 //! All keys are brainpoolP256r1, all signatures ECDSA-SHA-256
-//! (id-TA-ECDSA-SHA-256). Every CV certificate grants reading DG1 to DG21
-//! and PIN management; the effective rights are further limited by the
+//! (id-TA-ECDSA-SHA-256). Every CV certificate grants reading DG1 to DG21,
+//! PIN management and Restricted Identification; the effective rights are further limited by the
 //! CHAT the terminal sends in PACE.
 //!
 //! # The card's behaviour
@@ -64,6 +72,17 @@
 //!   outside it answer `6982`; an unknown authority answers `6A88`, a
 //!   certificate whose signature does not verify `6300`.
 //! - CA version 2 with the committed ephemeral key; new keys afterwards.
+//! - VERIFY `00 20 80 00` with `06 id-DateOfExpiry` after CA (TR-03110-3
+//!   B.11.7): `9000` when the holder's date of expiry is not before the
+//!   date in the auxiliary data that TA's verified signature covered
+//!   (OpenPACE's `TA_STEP6_verify` checks it with the auxiliary data),
+//!   `6300` when it is; `6982` before CA; `6A88` for any other OID or
+//!   without a signed date.
+//! - Restricted Identification after CA (TR-03110-3 B.4): MSE:Set AT `41 A4`
+//!   with `80 id-RI-ECDH-SHA-256, 84 02`, then GENERAL AUTHENTICATE
+//!   `7C { A0 { 06 OID, 86 PK_sector } }` answers `7C { 81 I }`, computed by
+//!   OpenPACE's `RI_STEP2_compute_identifier` with the card's RI key; `6985`
+//!   before CA, `6982` without the RI right in the effective CHAT.
 //! - `00 2C 02 03 <PIN>` after PACE with the PIN changes it (also the
 //!   5-digit transport PIN to a 6-digit PIN).
 //! - A plain (unprotected) command ends secure messaging, as does a warm
@@ -77,7 +96,9 @@
 //! | MSE:Set AT without data: `6700` | `6700` | observed with an independent eID client (#11); earlier `6A88` here |
 //! | a failed PACE: `6300` without a count | `63Cx` or `6300` | TR-03110-3 B.1 allows both; the terminal bounds the count itself |
 //! | MRZ as PACE password: `6A88` | the MRZ opens the ePass application | no travel document on this card |
-//! | no Restricted Identification, no auxiliary data (validity) verification | both (TR-03110-3 B.11.5, B.11.7) | not implemented yet (#11, part 5) |
+//! | auxiliary data verification only for the date of expiry; age and community ID: `6A88` | all three (TR-03110-3 A.6.5) | the terminal only checks validity |
+//! | RI does not compare the sector key with the terminal certificate's sector extension (`authorizedOnly` is FALSE) | with `authorizedOnly`, only the sector keys the terminal certificate names | `cvc-create` writes no sector extension; the terminal's RI is the same either way |
+//! | no RestrictedIdentificationDomainParameterInfo in EF.CardAccess; RI is brainpoolP256r1 | announced in EF.CardAccess (TR-03110-3 A.1.1.6) | the terminal takes the key ID from the signed EF.CardSecurity |
 //! | the chip key's x-coordinate padded to 32 bytes in CA | always 32 bytes | OpenPACE's `Comp()` drops leading zeros (TR-03111 3.1.3 requires fixed length); worked around in [`ffi`] |
 //! | every key brainpoolP256r1, every signature ECDSA-SHA-256 | DS certificates on other curves and hashes too | enough for the protocol; passive authentication's other algorithms are tested with `openssl`-made certificates in `eid` |
 //! | ATR `3B 85 01 80 73 00 00 40 ..` (T=1, extended length) | a longer ATR with the card's historical bytes | extended length must be announced; the rest is the chip vendor's |

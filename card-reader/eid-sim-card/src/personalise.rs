@@ -24,6 +24,10 @@ pub(crate) const TA_ECDSA_SHA256_OID: [u8; 10] = [0x04, 0x00, 0x7F, 0x00, 0x07, 
 const BRAINPOOL_P256R1: u32 = 13;
 /// The key reference of the card's Chip Authentication key.
 pub(crate) const CA_KEY_ID: u8 = 1;
+/// id-RI-ECDH-SHA-256 (TR-03110-3 A.1.1.6).
+pub(crate) const RI_OID: [u8; 10] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x05, 0x02, 0x03];
+/// The key reference of the card's Restricted Identification key.
+pub(crate) const RI_KEY_ID: u8 = 2;
 
 /// The CVCA the card trusts: holder reference of [`personalise`]'s chain.
 pub const CVCA_CHR: &str = "DETESTEID00001";
@@ -79,6 +83,10 @@ fn card_security_content(chip_public_key: &[u8]) -> Vec<u8> {
     let mut infos = card_access_infos();
     // ChipAuthenticationPublicKeyInfo ::= SEQUENCE { id-PK-ECDH, SubjectPublicKeyInfo, keyId } (A.1.1.2)
     infos.push(sequence(&[oid(&[0x02, 0x02, 0x01, 0x02]), spki, tlv::integer(u32::from(CA_KEY_ID))]));
+    // RestrictedIdentificationInfo ::= SEQUENCE { id-RI-ECDH-SHA-256,
+    // SEQUENCE { version 1, keyId, authorizedOnly FALSE } } (A.1.1.6)
+    let params = sequence(&[tlv::integer(1), tlv::integer(u32::from(RI_KEY_ID)), tlv::encode(0x01, &[0x00])]);
+    infos.push(sequence(&[tlv::encode(0x06, &RI_OID), params]));
     infos.sort();
     tlv::encode(0x31, &infos.concat())
 }
@@ -92,6 +100,8 @@ pub struct Personalisation {
     pub terminal_dir: PathBuf,
     /// `DIR/trust/csca.der`: the passive authentication trust anchor.
     pub csca: PathBuf,
+    /// `DIR/sector`: the sector's public key and its block list.
+    pub sector_dir: PathBuf,
 }
 
 fn run(program: &'static str, package: &'static str, args: &[&str]) -> Result<(), SimCardError> {
@@ -148,23 +158,78 @@ fn new_ec_key(path: &Path) -> Result<(), SimCardError> {
 
 /// The current year's last two digits (UTC), from the system clock.
 fn current_yy() -> u32 {
-    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
-    // Civil year from days since 1970-01-01 (proleptic Gregorian).
-    let z = days as i64 + 719_468;
+    (date_in(0).0.rem_euclid(100)) as u32
+}
+
+/// The civil date (UTC) `days` from today: year, month, day.
+fn date_in(days: i64) -> (i64, i64, i64) {
+    let today = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = today as i64 + days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let year = yoe + era * 400 + i64::from(mp >= 10);
-    (year.rem_euclid(100)) as u32
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(mp >= 10), month, day)
 }
 
-/// Rights of every certificate in the chain: read DG1 to DG21 and PIN
-/// management (TR-03110-4 2.2.3.2, Table 4).
+/// `YYYY-MM-DD` of the day `days` from today (UTC).
+pub fn iso_date_in(days: i64) -> String {
+    let (year, month, day) = date_in(days);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Writes `DIR/sector/blocklist.txt` (the format of `card_reader`'s
+/// block list: `issued:`, `next-update:`, one hex identifier a line).
+pub fn write_block_list(
+    dir: &Path,
+    issued: &str,
+    next_update: &str,
+    identifiers: &[String],
+) -> Result<(), SimCardError> {
+    let mut text = format!("# Sector block list of the test sector\nissued: {issued}\nnext-update: {next_update}\n");
+    for identifier in identifiers {
+        text.push_str(identifier);
+        text.push('\n');
+    }
+    write(&dir.join("sector/blocklist.txt"), text.as_bytes())
+}
+
+/// The sector-specific identifier (hex) of the card personalised in `dir`,
+/// as the sector's operator computes it for the block list from the card's
+/// RI public key and the sector's private key (TR-03110-2 3.6), with
+/// `openssl` only: `SHA-256(x(SK_sector · PK_ID))`.
+pub fn sector_identifier(dir: &Path) -> Result<String, SimCardError> {
+    let pki = dir.join("pki");
+    let (public, shared, digest) = (pki.join("ri_public.pem"), pki.join("ri_shared.bin"), pki.join("ri_id.bin"));
+    let ri_key = s(&dir.join("card/restricted_id.pkcs8"));
+    openssl(&["pkey", "-inform", "DER", "-in", &ri_key, "-pubout", "-out", &s(&public)])?;
+    let sector_key = s(&pki.join("sector.pkcs8"));
+    openssl(&[
+        "pkeyutl",
+        "-derive",
+        "-keyform",
+        "DER",
+        "-inkey",
+        &sector_key,
+        "-peerkey",
+        &s(&public),
+        "-out",
+        &s(&shared),
+    ])?;
+    openssl(&["dgst", "-sha256", "-binary", "-out", &s(&digest), &s(&shared)])?;
+    Ok(read(&digest)?.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Rights of every certificate in the chain: read DG1 to DG21, PIN
+/// management and Restricted Identification (TR-03110-4 2.2.3.2, Table 4).
 fn rights() -> Vec<String> {
     let mut args: Vec<String> = (1..=21).map(|dg| format!("--read-dg{dg}")).collect();
     args.push("--pin-management".into());
+    args.push("--rid".into());
     args
 }
 
@@ -248,7 +313,10 @@ fn dv_and_terminal(
 /// DIR/terminal/terminal.cvcert terminal certificate (CHR DETESTKIOSK00001)
 /// DIR/terminal/terminal.pkcs8  the terminal's private key (DER PKCS#8, by cvc-create)
 /// DIR/trust/csca.der           the test CSCA (X.509 DER), trust anchor of passive authentication
-/// DIR/pki/                     the private keys of CVCA, DV, CSCA and document signer
+/// DIR/card/restricted_id.pkcs8 the card's Restricted Identification key (DER PKCS#8)
+/// DIR/sector/sector.der        the test sector's public key (SubjectPublicKeyInfo DER)
+/// DIR/sector/blocklist.txt     its block list: empty, issued today, next update in 7 days
+/// DIR/pki/                     the private keys of CVCA, DV, CSCA, document signer and sector
 /// ```
 ///
 /// All certificates are brainpoolP256r1 with ECDSA-SHA-256; every CV
@@ -258,7 +326,8 @@ pub fn personalise(dir: &Path) -> Result<Personalisation, SimCardError> {
     let terminal = dir.join("terminal");
     let trust = dir.join("trust");
     let pki = dir.join("pki");
-    for d in [&card, &terminal, &trust, &pki] {
+    let sector = dir.join("sector");
+    for d in [&card, &terminal, &trust, &pki, &sector] {
         mkdir(d)?;
     }
     terminal_chain(&terminal, &pki, &ChainNames { cvca: CVCA_CHR, dv: DV_CHR, terminal: TERMINAL_CHR })?;
@@ -269,6 +338,24 @@ pub fn personalise(dir: &Path) -> Result<Personalisation, SimCardError> {
     new_ec_key(&chip_key)?;
     let card_access = card_access();
     write(&card.join("card_access.der"), &card_access)?;
+    // The card's Restricted Identification key, and the sector's key pair
+    // with an empty block list valid for a week.
+    new_ec_key(&card.join("restricted_id.pkcs8"))?;
+    let sector_key = pki.join("sector.pkcs8");
+    new_ec_key(&sector_key)?;
+    openssl(&[
+        "pkey",
+        "-inform",
+        "DER",
+        "-in",
+        &s(&sector_key),
+        "-pubout",
+        "-outform",
+        "DER",
+        "-out",
+        &s(&sector.join("sector.der")),
+    ])?;
+    write_block_list(dir, &iso_date_in(0), &iso_date_in(7), &[])?;
     let ctx = EacContext::new(&card_access, &read(&card.join("cvca.cvcert"))?, &read(&chip_key)?)?;
     // OpenPACE encodes it as a public key data object `7F49 { 06 OID, 86 point }`
     // (TR-03110-3 D.3); the SubjectPublicKeyInfo carries the bare point.
@@ -354,7 +441,7 @@ pub fn personalise(dir: &Path) -> Result<Personalisation, SimCardError> {
         "-out",
         &s(&card.join("card_security.der")),
     ])?;
-    Ok(Personalisation { card_dir: card, terminal_dir: terminal, csca })
+    Ok(Personalisation { card_dir: card, terminal_dir: terminal, csca, sector_dir: sector })
 }
 
 /// Makes a second terminal chain under another CVCA (`DEFOREIGNCA00001`)
@@ -473,6 +560,15 @@ mod tests {
         assert!(rest.is_empty());
         assert_eq!(set.tag, 0x31);
         assert_eq!(tlv::read_all(set.value).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn dates_count_days_across_months_and_years() {
+        let (year, month, day) = date_in(0);
+        assert!((1..=12).contains(&month) && (1..=31).contains(&day));
+        // Four years hold exactly one 29 February (this century).
+        assert_eq!(date_in(4 * 365 + 1), (year + 4, month, day));
+        assert_eq!(iso_date_in(0).len(), 10);
     }
 
     #[test]

@@ -17,6 +17,8 @@ use crate::tlv::{self, TlvError};
 const ID_AT: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x01, 0x02, 0x02];
 /// Bit 8 of the mask is "read DG1"; DG*n* is bit 7 + *n* (TR-03110-4 Table 4).
 const READ_DG_BASE: u32 = 7;
+/// Bit 2: Restricted Identification (TR-03110-4 2.2.3.2).
+const RESTRICTED_IDENTIFICATION: u64 = 1 << 2;
 /// Mask of the two role bits 39 and 38.
 const ROLE_SHIFT: u32 = 38;
 const MASK_BITS: u64 = (1 << 40) - 1;
@@ -175,6 +177,16 @@ impl Chat {
         }
     }
 
+    /// This CHAT with the Restricted Identification right added.
+    pub fn with_restricted_identification(self) -> Self {
+        Self { mask: self.mask | RESTRICTED_IDENTIFICATION }
+    }
+
+    /// Whether Restricted Identification is allowed.
+    pub fn allows_restricted_identification(&self) -> bool {
+        self.mask & RESTRICTED_IDENTIFICATION != 0
+    }
+
     /// Whether reading `item` is allowed.
     pub fn allows(&self, item: DataItem) -> bool {
         self.mask & item.bit() != 0
@@ -214,6 +226,15 @@ mod tests {
         let chat = Chat::for_data_items(&[DataItem::DocumentType]);
         assert_eq!(chat.to_der(), hex("7F4C12 060904007F00070301 0202 53050000000100"));
         assert_eq!(Chat::parse(&chat.to_der()).unwrap(), chat);
+    }
+
+    #[test]
+    fn restricted_identification_is_bit_2_of_the_mask() {
+        let chat = Chat::for_data_items(&[DataItem::DocumentType]).with_restricted_identification();
+        assert_eq!(chat.mask(), [0x00, 0x00, 0x00, 0x01, 0x04]);
+        assert!(chat.allows_restricted_identification());
+        let without = Chat::for_data_items(&[DataItem::DocumentType]);
+        assert!(!chat.intersect(&without).allows_restricted_identification());
     }
 
     #[test]

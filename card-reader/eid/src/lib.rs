@@ -32,8 +32,12 @@
 //! 4. Inside that [`secure_messaging::SecureMessaging`] channel run
 //!    [`terminal_auth`] with the [`cvc::TerminalChain`], read `EF.CardSecurity`
 //!    and check it with [`passive_auth`], then run [`chip_auth`] with the
-//!    signed chip key to get the fresh channel.
-//! 5. Read the data groups and feed them to [`identity::Identity`].
+//!    signed chip key to get the fresh channel. TA carries today's date
+//!    from [`document_validity::auxiliary_data`].
+//! 5. Ask the card with [`document_validity`] whether it is still valid on
+//!    the date TA signed (its auxiliary data), get its sector-specific
+//!    identifier with [`restricted_identification`] for the block list, then
+//!    read the data groups and feed them to [`identity::Identity`].
 //!
 //! # Layers
 //!
@@ -46,10 +50,12 @@
 //! - [`cvc`]: card-verifiable certificates and chain checks (TR-03110-3 C.1).
 //! - [`chat`]: the authentication terminal CHAT (TR-03110-4 2.2.3.2).
 //! - [`terminal_auth`], [`chip_auth`]: EAC version 2 (TR-03110-3 B.11).
+//! - [`document_validity`]: the card checks its date of expiry against the signed date (TR-03110-3 B.11.7).
 //! - [`passive_auth`]: the CMS signature of `EF.CardSecurity` against CSCAs.
 //! - [`signature`]: ECDSA on every eID curve (named or explicit parameters), RSA PKCS #1 v1.5 and PSS.
 //! - [`files`]: selecting the eID application and reading data groups in chunks.
 //! - [`pin_management`]: change the PIN, replace the transport PIN, unblock with the PUK.
+//! - [`restricted_identification`]: the card's sector-specific identifier, for the block list (TR-03110-3 B.4).
 //! - [`identity`]: the data groups as a typed, zeroized identity.
 
 #![forbid(unsafe_code)]
@@ -62,12 +68,14 @@ pub mod chip_auth;
 pub mod crypto;
 pub mod cv_request;
 pub mod cvc;
+pub mod document_validity;
 pub mod files;
 pub mod identity;
 pub mod pace;
 pub mod passive_auth;
 pub mod password;
 pub mod pin_management;
+pub mod restricted_identification;
 pub mod secure_messaging;
 pub mod signature;
 pub mod terminal_auth;

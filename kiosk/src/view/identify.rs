@@ -37,6 +37,8 @@ fn card_problem(error: &CardError) -> CardProblem {
         CardError::PinBlocked => CardProblem::PinBlocked,
         CardError::WrongPuk => CardProblem::WrongPuk,
         CardError::Deactivated => CardProblem::Deactivated,
+        CardError::Expired => CardProblem::Expired,
+        CardError::Revoked => CardProblem::Revoked,
         CardError::CardRemoved => CardProblem::CardRemoved,
         CardError::NoCard => CardProblem::NoCard,
         CardError::Unreadable(_) => CardProblem::Unreadable,

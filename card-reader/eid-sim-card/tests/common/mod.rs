@@ -42,8 +42,12 @@ impl Fixture {
     }
 
     pub fn card_with_pin(&self, pin: &str) -> SimCard {
+        self.card_of(CardHolder::erika(), pin)
+    }
+
+    pub fn card_of(&self, holder: CardHolder, pin: &str) -> SimCard {
         let secrets = Secrets { pin: pin.into(), can: CAN.into(), puk: PUK.into() };
-        SimCard::new(&self.made.card_dir, CardHolder::erika(), secrets).unwrap()
+        SimCard::new(&self.made.card_dir, holder, secrets).unwrap()
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -76,6 +80,8 @@ pub struct Terminal<T: Transport> {
     pub sm: Option<SecureMessaging>,
     pub apdus: usize,
     pub bytes: usize,
+    /// Auxiliary data for Terminal Authentication's MSE:Set AT and signature.
+    pub auxiliary_data: Option<Vec<u8>>,
 }
 
 impl<'a> Terminal<&'a mut SimCard> {
@@ -86,7 +92,7 @@ impl<'a> Terminal<&'a mut SimCard> {
 
 impl<T: Transport> Terminal<T> {
     pub fn over(card: T) -> Self {
-        Terminal { card, sm: None, apdus: 0, bytes: 0 }
+        Terminal { card, sm: None, apdus: 0, bytes: 0, auxiliary_data: None }
     }
 
     pub fn send(&mut self, command: &CommandApdu) -> Result<ResponseApdu, SmError> {
@@ -160,8 +166,12 @@ impl<T: Transport> Terminal<T> {
         let chain = TerminalChain::verify(&parse("cvca.cvcert"), parse("dv.cvcert"), parse("terminal.cvcert"), today())
             .unwrap();
         let key = TerminalKey::from_der(&std::fs::read(terminal_dir.join("terminal.pkcs8")).unwrap()).unwrap();
-        let config =
-            TaConfig { chain: &chain, signer: &key, chip_pace_public_key: chip_pace_key, auxiliary_data: None };
+        let config = TaConfig {
+            chain: &chain,
+            signer: &key,
+            chip_pace_public_key: chip_pace_key,
+            auxiliary_data: self.auxiliary_data.clone(),
+        };
         let (mut state, mut command) = terminal_auth::start(config, &mut OsRandomness)?;
         let challenge = loop {
             let r = self.send(&command).unwrap();

@@ -9,7 +9,9 @@ use card_reader::renewal;
 use card_reader::{Authorisation, CardEvent, CardReader, EidConfig, EidFault};
 use eid::passive_auth::PaError;
 use eid::terminal_auth::TaError;
-use eid_sim_card::personalise::{dv_answer, foreign_terminal_chain, personalise};
+use eid_sim_card::personalise::{
+    dv_answer, foreign_terminal_chain, iso_date_in, personalise, sector_identifier, write_block_list,
+};
 use eid_sim_card::{CardHolder, Quirk, Secrets, SimCard, VirtualCard};
 use reader_pcsc::{PcscError, PcscReader};
 use session::{CardDate, CardError, CardItem, Fault, Pin};
@@ -111,9 +113,12 @@ fn right_pin_reads_the_identity_and_umlauts_survive() {
 }
 
 /// TR-03110-3 B.11 and ISO/IEC 7816-4: EF.CardAccess, PACE (5), TA (7),
-/// EF.CardSecurity, CA (2) and the SELECT of the eID application take 17
-/// APDUs, then one READ BINARY per data group, when every file comes in one.
-const MINIMUM_APDUS: usize = 17;
+/// EF.CardSecurity, CA (2), the SELECT of the eID application, the VERIFY of
+/// the card's validity (B.11.7) and Restricted Identification for the block
+/// list (MSE:Set AT and GENERAL AUTHENTICATE, B.4): three more than before
+/// the terminal checked expiry and revocation, 20 APDUs, then one READ
+/// BINARY per data group, when every file comes in one.
+const MINIMUM_APDUS: usize = 20;
 
 #[test]
 fn with_extended_length_a_read_takes_the_protocols_minimum_of_apdus() {
@@ -267,6 +272,64 @@ fn a_deactivated_eid_function_is_reported() {
 }
 
 #[test]
+fn an_expired_card_is_refused_and_a_valid_one_passes() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let mut reader = reader(&issuer);
+    let mut holder = CardHolder::erika();
+    holder.date_of_expiry = "20200101".into();
+    let secrets = Secrets { pin: PIN.into(), can: CAN.into(), puk: PUK.into() };
+    let expired = SimCard::new(&issuer.dir.path().join("card"), holder, secrets).unwrap();
+    let card = insert(&mut reader, expired);
+    assert_eq!(reader.read(&pin(PIN), None, &ITEMS), Err(CardError::Expired));
+    drop(card);
+    expect_event(&mut reader, CardEvent::Removed);
+    let _card = insert(&mut reader, issuer.card());
+    assert!(reader.read(&pin(PIN), None, &ITEMS).is_ok(), "a card valid until 2031 is read");
+}
+
+/// The issuer's terminal configuration with a block list of `identifiers`,
+/// issued `issued` and due `next_update` days from today.
+fn config_with_block_list(issuer: &Issuer, identifiers: &[String], issued: i64, next_update: i64) -> Arc<EidConfig> {
+    write_block_list(issuer.dir.path(), &iso_date_in(issued), &iso_date_in(next_update), identifiers).unwrap();
+    Arc::new(EidConfig::load(issuer.dir.path()).unwrap())
+}
+
+#[test]
+fn a_card_on_the_sector_block_list_is_refused_and_one_not_on_it_passes() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    // The sector's operator computes the card's identifier with openssl
+    // from the card's RI public key; the card derives it with OpenPACE.
+    let revoked = sector_identifier(issuer.dir.path()).unwrap();
+    let mut reader = PcscReader::named(READER, config_with_block_list(&issuer, &[revoked], 0, 7));
+    let card = insert(&mut reader, issuer.card());
+    assert_eq!(reader.read(&pin(PIN), None, &ITEMS), Err(CardError::Revoked));
+    drop(card);
+    expect_event(&mut reader, CardEvent::Removed);
+
+    let other = "ab".repeat(32);
+    let mut reader = PcscReader::named(READER, config_with_block_list(&issuer, &[other], 0, 7));
+    let _card = insert(&mut reader, issuer.card());
+    assert!(reader.read(&pin(PIN), None, &ITEMS).is_ok(), "a card the list does not name is read");
+}
+
+#[test]
+fn a_stale_block_list_is_reported_and_still_blocks() {
+    let _env = Env::start();
+    let issuer = Issuer::new();
+    let revoked = sector_identifier(issuer.dir.path()).unwrap();
+    let config = config_with_block_list(&issuer, &[revoked], -14, -7);
+    let stale = config.stale_lists();
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert!(stale[0].path.ends_with("sector/blocklist.txt"), "{stale:?}");
+    assert_eq!(stale[0].dates.next_update.map(|d| d.to_string()), Some(iso_date_in(-7)));
+    let mut reader = PcscReader::named(READER, config);
+    let _card = insert(&mut reader, issuer.card());
+    assert_eq!(reader.read(&pin(PIN), None, &ITEMS), Err(CardError::Revoked));
+}
+
+#[test]
 fn a_terminal_chain_not_ending_at_the_cards_cvca_is_refused() {
     let _env = Env::start();
     let issuer = Issuer::new();
@@ -283,9 +346,12 @@ fn a_terminal_chain_not_ending_at_the_cards_cvca_is_refused() {
     );
 }
 
+/// Copies the CSCA trust list and the sector's key and block list.
 fn copy_trust_list(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to.join("trust")).unwrap();
-    std::fs::copy(from.join("trust/csca.der"), to.join("trust/csca.der")).unwrap();
+    for (dir, file) in [("trust", "csca.der"), ("sector", "sector.der"), ("sector", "blocklist.txt")] {
+        std::fs::create_dir_all(to.join(dir)).unwrap();
+        std::fs::copy(from.join(dir).join(file), to.join(dir).join(file)).unwrap();
+    }
 }
 
 #[test]
@@ -344,8 +410,9 @@ fn a_whole_read_reports_its_times_and_apdu_figures() {
     println!("{stats:?}");
     assert!(!stats.pace.is_zero() && stats.pace < stats.total, "{stats:?}");
     // The protocol's minimum for a read (TR-03110-3 B.11): EF.CardAccess 1,
-    // PACE 5, TA 7, EF.CardSecurity 1, CA 2, SELECT 1, one per data group.
-    assert!(stats.apdus >= 17 + ITEMS.len(), "{stats:?}");
+    // PACE 5, TA 7, EF.CardSecurity 1, CA 2, SELECT 1, VERIFY of the
+    // validity 1, RI 2, one per data group.
+    assert!(stats.apdus >= MINIMUM_APDUS + ITEMS.len(), "{stats:?}");
     assert!(stats.apdu_bytes > 2000, "{stats:?}");
 }
 

@@ -15,9 +15,11 @@
 //! | EF.CardSecurity              | 1 READ BINARY by SFI                               |
 //! | Chip Authentication          | MSE:Set AT + GENERAL AUTHENTICATE = 2              |
 //! | eID application              | 1 SELECT                                           |
+//! | document validity            | 1 VERIFY with id-DateOfExpiry (TR-03110-3 B.11.7)  |
+//! | revocation (block list)      | Restricted Identification: MSE:Set AT + GENERAL AUTHENTICATE = 2 |
 //! | data groups                  | 1 READ BINARY by SFI each (it selects the file too)|
 //!
-//! that is `17 + n` ([`minimum_apdus`]). With extended length (the card's
+//! that is `20 + n` ([`minimum_apdus`]). With extended length (the card's
 //! ATR announces it, and pcscd and vpcd carry it) every file comes in one
 //! READ BINARY and a read takes exactly that. With short APDUs only
 //! (`apdus_per_read_short`), files are read in chunks of
@@ -117,7 +119,7 @@ impl Drop for Pcscd {
 }
 
 /// APDUs before the data groups: see the module documentation.
-const FIXED_APDUS: usize = 17;
+const FIXED_APDUS: usize = 20;
 
 /// The least APDUs a read of `data_groups` data groups can take.
 fn minimum_apdus(data_groups: usize) -> usize {

@@ -463,6 +463,19 @@ mod tests {
         assert!(err.to_string().contains("YYYYMMDD"), "{err}");
     }
 
+    /// Issue #11 part 5: this card went through the whole flow to a receipt.
+    #[test]
+    fn a_card_file_whose_date_of_expiry_is_past_is_refused_as_expired() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("card.toml");
+        let text = std::fs::read_to_string(demo_card()).unwrap();
+        assert!(text.contains("date-of-expiry = \"20311031\""), "the demo card's date of expiry moved");
+        std::fs::write(&path, text.replace("date-of-expiry = \"20311031\"", "date-of-expiry = \"20200101\"")).unwrap();
+        let (mut reader, slot) = SimulatedReader::new();
+        slot.insert(&path).unwrap();
+        assert_eq!(reader.read(&pin("123456"), None, &[CardItem::GivenNames]), Err(CardError::Expired));
+    }
+
     #[test]
     fn a_broken_card_file_is_a_clear_error() {
         let (_reader, slot) = SimulatedReader::new();

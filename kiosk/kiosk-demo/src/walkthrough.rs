@@ -121,6 +121,13 @@ impl<C: CardInHand> Walkthrough<C> {
         self.terminal.borrow()
     }
 
+    /// Hands the terminal `event` as its devices would, e.g. what a reader
+    /// the demo does not simulate says of itself.
+    #[cfg(test)]
+    pub(crate) fn device_says(&mut self, event: session::Event) {
+        self.terminal.borrow_mut().handle(event);
+    }
+
     /// A long press on the element labelled `label`.
     pub(crate) fn hold(&mut self, label: &str, hold: Duration) -> Result<()> {
         let app = self.app();

@@ -280,10 +280,7 @@ impl<T: ApduTransport> EidReader<T> {
         })
     }
 
-    pub(crate) fn timed<R>(
-        &mut self,
-        operation: impl FnOnce(&mut Self) -> Result<R, CardError>,
-    ) -> Result<R, CardError> {
+    fn timed<R>(&mut self, operation: impl FnOnce(&mut Self) -> Result<R, CardError>) -> Result<R, CardError> {
         let started = Instant::now();
         self.stats = OperationStats::default();
         let result = operation(self);

@@ -88,8 +88,7 @@ pub trait CardReader: Send {
     /// first, also on the keypad, when `can_first`). Fails like `read`, plus
     /// [`CardError::EntryCancelled`]; a reader whose [`CardReader::pin_entry`]
     /// is on the screen refuses with [`EidFault::NoPinPad`].
-    fn read_on_reader(&mut self, can_first: bool, items: &[CardItem]) -> Result<CardData, CardError> {
-        let _ = (can_first, items);
+    fn read_on_reader(&mut self, _can_first: bool, _items: &[CardItem]) -> Result<CardData, CardError> {
         Err(CardError::Reader(Fault::new(EidFault::NoPinPad)))
     }
 

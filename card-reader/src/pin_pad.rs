@@ -16,9 +16,7 @@
 //! PIN, which the reader runs inside the CAN's channel.
 
 use eid::card_access::CardAccess;
-use eid::pace_on_reader::{
-    EstablishPaceChannel, PaceChannel, PaceOnReaderError, PasswordId, ReaderPaceResult, ReaderPaceStep,
-};
+use eid::pace_on_reader::{EstablishPaceChannel, PaceChannel, PasswordId, ReaderPaceResult, ReaderPaceStep};
 use session::{CardData, CardError, CardItem, Fault};
 use std::time::Instant;
 
@@ -104,8 +102,7 @@ impl<T: PinPadReader> EidReader<T> {
         let output = self.transport.establish_pace_channel(&input);
         self.stats.pace += started.elapsed();
         let output = output.map_err(transport_error)?;
-        PaceChannel::parse(&output)
-            .map_err(|e: PaceOnReaderError| CardError::Reader(Fault::new(EidFault::PinPadOutput(e))))
+        PaceChannel::parse(&output).map_err(|e| CardError::Reader(Fault::new(EidFault::PinPadOutput(e))))
     }
 }
 

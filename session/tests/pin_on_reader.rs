@@ -27,6 +27,9 @@ fn a_reader_with_pace_asks_for_the_pin_on_its_keypad_and_the_session_holds_none(
         assert!(h.send(Event::PinDigit(d)).is_empty());
     }
     assert_eq!(h.pin_len(), 0, "no digit typed on the screen is taken");
+    let identification = h.request().and_then(|r| r.identification()).expect("identifying");
+    assert!(!identification.holds_secrets(), "the keypad step holds no secret");
+    assert!(!h.session.holds_personal_data());
     let effects = h.send(Event::PinConfirm);
     match effects.as_slice() {
         [Effect::ReadCardOnReader { can_first, items }] => {

@@ -9,6 +9,7 @@ use eid::document_validity::ValidityError;
 use eid::files::ReadError;
 use eid::identity::IdentityError;
 use eid::pace::PaceError;
+use eid::pace_on_reader::{PaceOnReaderError, ReaderPaceResult, ReaderPaceStep};
 use eid::passive_auth::PaError;
 use eid::password::PasswordError;
 use eid::pin_management::PinManagementError;
@@ -150,6 +151,31 @@ pub enum EidFault {
     /// The card refused changing or unblocking the PIN (TR-03110-3 B.11.8).
     #[error("PIN management failed: {0}; take the card out and try again")]
     PinManagement(#[source] PinManagementError),
+    /// The PIN pad reader's EstablishPACEChannel could not be encoded, or
+    /// its output is malformed (PC/SC part 10 amendment 1).
+    #[error("PACE on the card reader: {0}; check the reader's firmware, or configure it without its PIN pad")]
+    PinPadOutput(#[source] PaceOnReaderError),
+    /// The reader established PACE for Extended Access Control but sent no
+    /// `IDicc`, which Terminal Authentication signs (TR-03110-3 B.11.6).
+    #[error("the card reader's PACE output has no IDicc; Terminal Authentication cannot follow")]
+    PinPadOutputWithoutIdIcc,
+    /// The reader's PACE failed with a result that is neither the card's
+    /// answer nor the citizen's (TR-03119 D.3).
+    #[error("the card reader's PACE failed with result {code:08X}; take the card out and try again", code = .0.code())]
+    PinPad(ReaderPaceResult),
+    /// The card refused a step of the reader's PACE for a reason the
+    /// citizen cannot mend (TR-03119 D.3, `F0xx` results).
+    #[error("the card refused {step:?} of the reader's PACE with status {sw:04X}; take the card out and try again")]
+    PinPadRefused {
+        /// The step of PACE.
+        step: ReaderPaceStep,
+        /// The card's status word.
+        sw: u16,
+    },
+    /// The session asked for the PIN on the reader's keypad, but this
+    /// reader has none that runs PACE.
+    #[error("this card reader cannot take the PIN on its keypad; the PIN is typed on the screen")]
+    NoPinPad,
 }
 
 /// What to do about a PACE failure: a refused request is the terminal's

@@ -135,9 +135,9 @@ pub struct OperationStats {
 
 /// The eID flows over one transport. See the module documentation.
 pub struct EidReader<T> {
-    transport: T,
-    config: Arc<EidConfig>,
-    stats: OperationStats,
+    pub(crate) transport: T,
+    pub(crate) config: Arc<EidConfig>,
+    pub(crate) stats: OperationStats,
 }
 
 impl<T: std::fmt::Debug> std::fmt::Debug for EidReader<T> {
@@ -150,10 +150,10 @@ impl<T: std::fmt::Debug> std::fmt::Debug for EidReader<T> {
 /// Authentication done, the eID application selected. Items are read
 /// through the Chip Authentication channel.
 pub struct EidSession<'r, T> {
-    reader: &'r mut EidReader<T>,
-    channel: SecureMessaging,
-    identity: eid_identity::Identity,
-    started: Instant,
+    pub(crate) reader: &'r mut EidReader<T>,
+    pub(crate) channel: SecureMessaging,
+    pub(crate) identity: eid_identity::Identity,
+    pub(crate) started: Instant,
 }
 
 /// What went wrong in one PACE run: the card's refusal (to be interpreted
@@ -221,6 +221,18 @@ impl<T: ApduTransport> EidReader<T> {
         can: Option<&Pin>,
         items: &[CardItem],
     ) -> Result<SecureMessaging, CardError> {
+        let chat = self.chat_for(items)?;
+        let (pace_info, ca_info) = self.card_access()?;
+        let password = password(Password::pin(pin.expose()))?;
+        let mut outcome = self.pace_with_pin(&pace_info, password, can, Some(chat))?;
+        tracing::debug!(car = ?outcome.car.as_deref().map(String::from_utf8_lossy), "PACE established");
+        let chip_key = std::mem::take(&mut outcome.chip_ephemeral_public_key);
+        self.after_pace(Some(&mut outcome.secure_messaging), &chip_key, &ca_info)
+    }
+
+    /// The CHAT asking for exactly `items`, refused before PACE if the
+    /// terminal's certificate does not grant one of them.
+    pub(crate) fn chat_for(&self, items: &[CardItem]) -> Result<Chat, CardError> {
         let wanted: Vec<DataItem> = items.iter().map(|i| data_item(*i)).collect();
         // The RI right is asked for on every read: the block list check needs it.
         let chat = Chat::for_data_items(&wanted)
@@ -229,15 +241,22 @@ impl<T: ApduTransport> EidReader<T> {
         if let Some(refused) = wanted.iter().find(|i| !chat.allows(**i)) {
             return Err(terminal_refused(EidFault::NotGranted { data_group: refused.data_group() }));
         }
-        let (pace_info, ca_info) = self.card_access()?;
-        let password = password(Password::pin(pin.expose()))?;
-        let mut outcome = self.pace_with_pin(&pace_info, password, can, Some(chat))?;
-        tracing::debug!(car = ?outcome.car.as_deref().map(String::from_utf8_lossy), "PACE established");
+        Ok(chat)
+    }
 
-        let ephemeral = self.terminal_authentication(&mut outcome)?;
-        let card_security = self.card_security(&mut outcome.secure_messaging)?;
-        let mut channel =
-            self.chip_authentication(&mut outcome.secure_messaging, &ca_info, &card_security, ephemeral)?;
+    /// Terminal Authentication, passive authentication, Chip Authentication
+    /// and the eID application, after PACE: through `pace_channel`, or with
+    /// `None` when the reader ran PACE and protects these commands itself.
+    /// Returns the Chip Authentication channel, which is the terminal's.
+    pub(crate) fn after_pace(
+        &mut self,
+        mut pace_channel: Option<&mut SecureMessaging>,
+        chip_pace_key: &[u8],
+        ca_info: &ChipAuthenticationInfo,
+    ) -> Result<SecureMessaging, CardError> {
+        let ephemeral = self.terminal_authentication(pace_channel.as_deref_mut(), chip_pace_key)?;
+        let card_security = self.card_security(pace_channel.as_deref_mut())?;
+        let mut channel = self.chip_authentication(pace_channel, ca_info, &card_security, ephemeral)?;
         let response = self.send(Some(&mut channel), &files::select_eid_application())?;
         if !response.sw.is_success() {
             return Err(unreadable(EidFault::SelectEidApplication { sw: response.sw.0 }));
@@ -345,14 +364,7 @@ impl<T: ApduTransport> EidReader<T> {
     /// `EF.CardAccess`: the PACE variant and the Chip Authentication info.
     fn card_access(&mut self) -> Result<(PaceInfo, ChipAuthenticationInfo), CardError> {
         let content = self.read_file(None, SFI_CARD_ACCESS)?.map_err(|e| unreadable(EidFault::ReadCardAccess(e)))?;
-        let access = CardAccess::parse(&content).map_err(|e| unreadable(EidFault::CardAccess(e)))?;
-        let pace_info = access.select_pace().cloned().ok_or_else(|| unreadable(EidFault::NoSupportedPace))?;
-        let ca_info = access
-            .chip_authentication_infos()
-            .find(|i| i.version == 2 && i.cipher.is_some())
-            .cloned()
-            .ok_or_else(|| unreadable(EidFault::NoChipAuthentication))?;
-        Ok((pace_info, ca_info))
+        parse_card_access(&content)
     }
 
     /// One PACE run, inside `channel` if given.
@@ -431,22 +443,27 @@ impl<T: ApduTransport> EidReader<T> {
         }
     }
 
-    /// Terminal Authentication inside the PACE channel; returns the
-    /// ephemeral key the card now expects for Chip Authentication.
-    fn terminal_authentication(&mut self, outcome: &mut PaceOutcome) -> Result<EphemeralCaKey, CardError> {
+    /// Terminal Authentication inside the PACE channel (`None`: the
+    /// reader's); returns the ephemeral key the card now expects for Chip
+    /// Authentication. `chip_pace_key` is the chip's ephemeral PACE key or,
+    /// from a PIN pad reader, its x-coordinate `IDicc`.
+    fn terminal_authentication(
+        &mut self,
+        mut channel: Option<&mut SecureMessaging>,
+        chip_pace_key: &[u8],
+    ) -> Result<EphemeralCaKey, CardError> {
         let config = Arc::clone(&self.config);
         let ta = TaConfig {
             chain: config.chain(),
             signer: config.key(),
-            chip_pace_public_key: &outcome.chip_ephemeral_public_key,
+            chip_pace_public_key: chip_pace_key,
             // Today's date, signed here, is what the card checks its date of
             // expiry against after Chip Authentication (TR-03110-3 A.6.5).
             auxiliary_data: Some(document_validity::auxiliary_data(today())),
         };
-        let channel = &mut outcome.secure_messaging;
         let (mut state, mut command) = terminal_auth::start(ta, &mut OsRandomness).map_err(ta_error)?;
         let challenge = loop {
-            let response = self.send(Some(channel), &command)?;
+            let response = self.send(channel.as_deref_mut(), &command)?;
             match state.handle(&response).map_err(ta_error)? {
                 AckNext::More(next, next_command) => {
                     state = next;
@@ -458,15 +475,15 @@ impl<T: ApduTransport> EidReader<T> {
                 }
             }
         };
-        let response = self.send(Some(channel), &command)?;
+        let response = self.send(channel.as_deref_mut(), &command)?;
         let (state, command) = challenge.handle(&response, config.key()).map_err(ta_error)?;
-        let response = self.send(Some(channel), &command)?;
+        let response = self.send(channel, &command)?;
         state.handle(&response).map_err(ta_error)
     }
 
     /// Reads `EF.CardSecurity` and checks its signature chain.
-    fn card_security(&mut self, channel: &mut SecureMessaging) -> Result<VerifiedCardSecurity, CardError> {
-        let content = self.read_file(Some(channel), SFI_CARD_SECURITY)?.map_err(|e| match e {
+    fn card_security(&mut self, channel: Option<&mut SecureMessaging>) -> Result<VerifiedCardSecurity, CardError> {
+        let content = self.read_file(channel, SFI_CARD_SECURITY)?.map_err(|e| match e {
             ReadError::AccessDenied => terminal_refused(EidFault::CardSecurityWithheld),
             other => unreadable(EidFault::ReadCardSecurity(other)),
         })?;
@@ -494,15 +511,15 @@ impl<T: ApduTransport> EidReader<T> {
     /// Chip Authentication with the signed static key; returns the fresh channel.
     fn chip_authentication(
         &mut self,
-        channel: &mut SecureMessaging,
+        mut channel: Option<&mut SecureMessaging>,
         info: &ChipAuthenticationInfo,
         card_security: &VerifiedCardSecurity,
         ephemeral: EphemeralCaKey,
     ) -> Result<SecureMessaging, CardError> {
         let (state, command) = chip_auth::start_verified(info, card_security, ephemeral).map_err(ca_error)?;
-        let response = self.send(Some(channel), &command)?;
+        let response = self.send(channel.as_deref_mut(), &command)?;
         let (state, command) = state.handle(&response).map_err(ca_error)?;
-        let response = self.send(Some(channel), &command)?;
+        let response = self.send(channel, &command)?;
         state.handle(&response).map_err(ca_error)
     }
 }
@@ -532,6 +549,23 @@ impl<T: ApduTransport> EidSession<'_, T> {
         self.reader.stats.total = self.started.elapsed();
         CardData { identity: session_identity(&self.identity) }
     }
+}
+
+/// The PACE variant and the Chip Authentication info of `EF.CardAccess`,
+/// as read from the card or as a PIN pad reader hands it over.
+pub(crate) fn parse_card_access(content: &[u8]) -> Result<(PaceInfo, ChipAuthenticationInfo), CardError> {
+    let access = CardAccess::parse(content).map_err(|e| unreadable(EidFault::CardAccess(e)))?;
+    let pace_info = access.select_pace().cloned().ok_or_else(|| unreadable(EidFault::NoSupportedPace))?;
+    Ok((pace_info, chip_authentication_info(&access)?))
+}
+
+/// The Chip Authentication version 2 the terminal requires (TR-03110-3 A.1.1.2).
+pub(crate) fn chip_authentication_info(access: &CardAccess) -> Result<ChipAuthenticationInfo, CardError> {
+    access
+        .chip_authentication_infos()
+        .find(|i| i.version == 2 && i.cipher.is_some())
+        .cloned()
+        .ok_or_else(|| unreadable(EidFault::NoChipAuthentication))
 }
 
 /// The data group of a session item (TR-03110-4 Table 4).
@@ -594,15 +628,15 @@ fn session_identity(card: &eid_identity::Identity) -> Identity {
     }
 }
 
-fn unreadable(fault: EidFault) -> CardError {
+pub(crate) fn unreadable(fault: EidFault) -> CardError {
     CardError::Unreadable(Fault::new(fault))
 }
 
-fn not_genuine(fault: EidFault) -> CardError {
+pub(crate) fn not_genuine(fault: EidFault) -> CardError {
     CardError::NotGenuine(Fault::new(fault))
 }
 
-fn terminal_refused(fault: EidFault) -> CardError {
+pub(crate) fn terminal_refused(fault: EidFault) -> CardError {
     CardError::TerminalRefused(Fault::new(fault))
 }
 
@@ -613,7 +647,7 @@ fn password(result: Result<Password, eid::password::PasswordError>) -> Result<Pa
     result.map_err(|e| unreadable(EidFault::Secret(e)))
 }
 
-fn transport_error(e: TransportError) -> CardError {
+pub(crate) fn transport_error(e: TransportError) -> CardError {
     match e {
         TransportError::CardRemoved => CardError::CardRemoved,
         TransportError::NoCard => CardError::NoCard,
@@ -627,7 +661,7 @@ fn sm_error(e: SmError) -> CardError {
 }
 
 /// A PACE refusal that does not depend on which password was used.
-fn refusal(e: PaceError) -> CardError {
+pub(crate) fn refusal(e: PaceError) -> CardError {
     match e {
         PaceError::PinSuspended => CardError::PinSuspended,
         PaceError::Blocked(PasswordKind::Puk) => CardError::WrongPuk,

@@ -20,6 +20,7 @@ mod block_list;
 mod eid_config;
 mod eid_fault;
 mod eid_reader;
+mod pin_pad;
 pub mod renewal;
 
 pub use authorisation::{Authorisation, AuthorisationChange};
@@ -27,8 +28,10 @@ pub use block_list::{BlockList, BlockListError};
 pub use eid_config::{EidConfig, EidConfigError};
 pub use eid_fault::EidFault;
 pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};
+pub use pin_pad::PinPadReader;
+pub use session::PinEntry;
 
-use session::{CardData, CardError, CardItem, Pin};
+use session::{CardData, CardError, CardItem, Fault, Pin};
 use std::time::Duration;
 
 /// What happens at the reader.
@@ -78,8 +81,12 @@ impl From<AuthorisationChange> for CardEvent {
 ///   sets `new` (6 digits). [`CardReader::unblock_pin`] authenticates with the
 ///   PUK and resets the PIN's retry counter; the PIN itself stays as it was.
 ///   Both fail like `read` does, plus [`CardError::WrongPuk`].
-/// - The citizen types every secret on the terminal's screen; the reader
-///   gets it as a [`Pin`].
+/// - [`CardReader::pin_entry`] says where the citizen types the PIN for
+///   [`CardReader::read`]: on the screen (the reader gets it as a [`Pin`]),
+///   or on the reader's own keypad ([`PinEntry::OnReader`], a reader that
+///   runs PACE itself), and then the session calls
+///   [`CardReader::read_on_reader`] and never holds the PIN. The secrets of
+///   the PIN service are typed on the screen on every reader.
 /// - A technical fault ([`CardError::Unreadable`], [`CardError::NotGenuine`],
 ///   [`CardError::TerminalRefused`], [`CardError::Reader`]) carries the
 ///   reader's typed error as its [`session::Fault`]; for [`EidReader`] that
@@ -90,6 +97,20 @@ pub trait CardReader: Send {
 
     /// Reads `items` from the card, authenticating with `pin` (and `can`).
     fn read(&mut self, pin: &Pin, can: Option<&Pin>, items: &[CardItem]) -> Result<CardData, CardError>;
+
+    /// Where the citizen types the PIN for reading: on the screen unless the
+    /// reader runs PACE itself.
+    fn pin_entry(&self) -> PinEntry {
+        PinEntry::OnScreen
+    }
+
+    /// Reads `items` with the PIN typed on the reader's keypad (the CAN
+    /// first, also on the keypad, when `can_first`). Fails like `read`, plus
+    /// [`CardError::EntryCancelled`]; a reader whose [`CardReader::pin_entry`]
+    /// is on the screen refuses with [`EidFault::NoPinPad`].
+    fn read_on_reader(&mut self, _can_first: bool, _items: &[CardItem]) -> Result<CardData, CardError> {
+        Err(CardError::Reader(Fault::new(EidFault::NoPinPad)))
+    }
 
     /// Replaces the PIN (or the transport PIN) `current` by `new`.
     fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError>;

@@ -36,6 +36,7 @@ pub enum DeviceFault {
 
 enum CardCommand {
     Read { pin: Pin, can: Option<Pin>, items: Vec<CardItem> },
+    ReadOnReader { can_first: bool, items: Vec<CardItem> },
     ChangePin { current: Pin, can: Option<Pin>, new: Pin },
     UnblockPin { puk: Pin },
 }
@@ -104,6 +105,11 @@ impl Devices {
     /// Reads `items` from the card; answers [`Event::CardRead`].
     pub fn read_card(&self, pin: Pin, can: Option<Pin>, items: Vec<CardItem>) {
         self.to_card(CardCommand::Read { pin, can, items }, |e| Event::CardRead(Err(e)));
+    }
+
+    /// Reads `items` with the PIN typed on the reader's keypad; answers [`Event::CardRead`].
+    pub fn read_card_on_reader(&self, can_first: bool, items: Vec<CardItem>) {
+        self.to_card(CardCommand::ReadOnReader { can_first, items }, |e| Event::CardRead(Err(e)));
     }
 
     /// Sets a new PIN; answers [`Event::PinChanged`].
@@ -205,6 +211,16 @@ fn card_thread(
                 }
                 Some(Event::CardRead(result))
             }
+            Ok(CardCommand::ReadOnReader { can_first, items }) => {
+                let result = reader.read_on_reader(can_first, &items);
+                match &result {
+                    Ok(data) => {
+                        tracing::info!(items = ?data.identity.items(), "card data read, PIN on the reader's keypad")
+                    }
+                    Err(error) => tracing::info!(%error, "card read failed, PIN on the reader's keypad"),
+                }
+                Some(Event::CardRead(result))
+            }
             Ok(CardCommand::ChangePin { current, can, new }) => {
                 let result = reader.change_pin(&current, can.as_ref(), &new);
                 drop((current, can, new));
@@ -238,6 +254,9 @@ fn card_thread(
             Some(CardEvent::AuthorisationLapsed | CardEvent::AuthorisationRenewed) | None => None,
         } {
             *reader_present.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(present);
+        }
+        if happened == Some(CardEvent::Inserted) && events.send(Event::ReaderPinEntry(reader.pin_entry())).is_err() {
+            return;
         }
         let event = match happened {
             Some(CardEvent::Inserted) => Event::CardInserted,

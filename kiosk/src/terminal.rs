@@ -157,6 +157,7 @@ impl Terminal {
             let devices = &self.devices;
             match effect {
                 Effect::ReadCard { pin, can, items } => devices.read_card(pin, can, items),
+                Effect::ReadCardOnReader { can_first, items } => devices.read_card_on_reader(can_first, items),
                 Effect::ChangePin { current, can, new } => devices.change_pin(current, can, new),
                 Effect::UnblockPin { puk } => devices.unblock_pin(puk),
                 Effect::LoadSlots { service_id, booking } => devices.load_slots(service_id, booking),

@@ -40,6 +40,11 @@ pub enum CardError {
     /// otherwise revoked, TR-03127 4.4): it is not used.
     #[error("the ID card is revoked")]
     Revoked,
+    /// The citizen cancelled the PIN entry on the card reader's keypad, or
+    /// typed nothing in time (TR-03119 D.3, results `F0200001`/`F0200002`).
+    /// The card was not asked and no attempt was used.
+    #[error("the PIN entry on the card reader was cancelled or timed out")]
+    EntryCancelled,
     /// The card was removed during the operation.
     #[error("the card was removed during the operation")]
     CardRemoved,

@@ -23,6 +23,16 @@ pub enum Effect {
         /// Exactly the items the service declared.
         items: Vec<CardItem>,
     },
+    /// Read `items` from the card with the PIN typed on the card reader's
+    /// keypad (PACE on the reader): the session holds no PIN. With
+    /// `can_first`, the suspended PIN is resumed with the CAN, also typed on
+    /// the keypad. Answer: [`Event::CardRead`](crate::Event::CardRead).
+    ReadCardOnReader {
+        /// The PIN is suspended: the keypad asks for the CAN first.
+        can_first: bool,
+        /// Exactly the items the service declared.
+        items: Vec<CardItem>,
+    },
     /// Load bookable dates. Answer: [`Event::SlotsLoaded`](crate::Event::SlotsLoaded).
     LoadSlots {
         /// Catalogue id.

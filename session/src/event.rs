@@ -6,7 +6,7 @@ use crate::assist::StaffAction;
 use crate::journey::PinTask;
 use crate::receipt::Delivered;
 use crate::text::Lang;
-use crate::{CardData, CardError, Fault, Slot};
+use crate::{CardData, CardError, Fault, PinEntry, Slot};
 
 /// An input to the session.
 // A card read carries the identity inline; events are moved once from the
@@ -34,6 +34,10 @@ pub enum Event {
     StillHere,
     /// A card was put into the reader.
     CardInserted,
+    /// Where the reader lets the citizen type the PIN; sent before
+    /// [`Event::CardInserted`], as a reader's features are known once it
+    /// holds a card.
+    ReaderPinEntry(PinEntry),
     /// The card was taken out of the reader.
     CardRemoved,
     /// The terminal's eID authorisation ended while it ran (its CV
@@ -167,7 +171,11 @@ impl Event {
         !self.is_answer()
             && !matches!(
                 self,
-                Event::CardInserted | Event::CardRemoved | Event::AuthorisationLapsed | Event::AuthorisationRenewed
+                Event::CardInserted
+                    | Event::CardRemoved
+                    | Event::ReaderPinEntry(_)
+                    | Event::AuthorisationLapsed
+                    | Event::AuthorisationRenewed
             )
     }
 }

@@ -52,6 +52,7 @@ pub mod journey;
 mod machine;
 mod payload;
 mod pin;
+mod pin_entry;
 mod receipt;
 mod slot;
 pub mod staff_code;
@@ -77,6 +78,7 @@ pub use journey::{
 };
 pub use machine::{Notice, Session, Timeouts, WipeReason};
 pub use pin::Pin;
+pub use pin_entry::PinEntry;
 pub use receipt::{Delivered, ReceiptView};
 pub use slot::{Slot, SlotKind};
 pub use staff_code::{Seed, StaffLevel, StaffSeeds};

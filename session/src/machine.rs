@@ -15,7 +15,7 @@ use crate::catalogue::{Catalogue, ServiceKind};
 use crate::journey::{CardUse, Context, Exit, Journey, Next, PinService, Request, Screen, StatusCheck};
 use crate::staff_code::{StaffGate, StaffSeeds};
 use crate::text::Lang;
-use crate::{Effect, Event, Millis};
+use crate::{Effect, Event, Millis, PinEntry};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -68,6 +68,7 @@ pub struct Session {
     timeouts: Timeouts,
     rng: StdRng,
     card_present: bool,
+    pin_entry: PinEntry,
     accessibility: Accessibility,
     journey: Journey,
     last_touch: Millis,
@@ -89,6 +90,7 @@ impl Session {
             timeouts,
             rng: StdRng::from_seed(seed),
             card_present: false,
+            pin_entry: PinEntry::OnScreen,
             accessibility: Accessibility::default(),
             journey: Journey::Welcome,
             last_touch: Millis(0),
@@ -222,6 +224,10 @@ impl Session {
                 self.journey.card_inserted();
                 return Vec::new();
             }
+            Event::ReaderPinEntry(entry) => {
+                self.pin_entry = entry;
+                return Vec::new();
+            }
             Event::CardRemoved => return self.card_removed(now),
             Event::AuthorisationLapsed => return self.authorisation_lapsed(now),
             Event::AuthorisationRenewed => {
@@ -239,6 +245,7 @@ impl Session {
             now,
             lang: &self.accessibility.lang,
             card_present: self.card_present,
+            pin_entry: self.pin_entry,
             rng: &mut self.rng,
             assisted: self.help.assisted.as_ref(),
         };

@@ -46,6 +46,7 @@
 //! - [`crypto`]: KDF, AES-CBC/CMAC, brainpoolP256r1 (TR-03110-3 A.2.3).
 //! - [`password`]: MRZ, CAN, PIN and PUK (ICAO Doc 9303-11 9.7.3).
 //! - [`pace`]: PACE generic mapping over ECDH (ICAO Doc 9303-11 4.4).
+//! - [`pace_on_reader`]: PACE run by a PIN pad reader, EstablishPACEChannel (PC/SC part 10 amendment 1, TR-03119 D.3).
 //! - [`secure_messaging`]: AES secure messaging (ICAO Doc 9303-11 9.8).
 //! - [`cvc`]: card-verifiable certificates and chain checks (TR-03110-3 C.1).
 //! - [`chat`]: the authentication terminal CHAT (TR-03110-4 2.2.3.2).
@@ -72,6 +73,7 @@ pub mod document_validity;
 pub mod files;
 pub mod identity;
 pub mod pace;
+pub mod pace_on_reader;
 pub mod passive_auth;
 pub mod password;
 pub mod pin_management;

@@ -199,13 +199,18 @@ impl EphemeralCaKey {
     }
 }
 
+/// `ID_PICC`, the x-coordinate of a brainpoolP256r1 point (TR-03110-3 A.2.2.3).
+const ID_PICC_LEN: usize = 32;
+
 /// What Terminal Authentication needs.
 pub struct TaConfig<'a> {
     /// The verified DV and terminal certificates.
     pub chain: &'a TerminalChain,
     /// The terminal's private key.
     pub signer: &'a dyn TerminalSigner,
-    /// The card's PACE ephemeral public key ([`crate::pace::PaceOutcome::chip_ephemeral_public_key`]).
+    /// The card's PACE ephemeral public key ([`crate::pace::PaceOutcome::chip_ephemeral_public_key`]),
+    /// or its x-coordinate alone as a PIN pad reader reports it
+    /// ([`crate::pace_on_reader::PaceChannel::id_icc`]).
     pub chip_pace_public_key: &'a [u8],
     /// Encoded auxiliary data (`67 { ... }`, e.g. age verification), if any.
     pub auxiliary_data: Option<Vec<u8>>,
@@ -217,8 +222,12 @@ pub fn start(config: TaConfig<'_>, rng: &mut dyn Randomness) -> Result<(ExpectAc
     if terminal.hash != SignatureHash::Sha256 {
         return Err(TaError::UnsupportedScheme(terminal.hash));
     }
-    let id_picc = crypto::point_from_uncompressed(config.chip_pace_public_key)
-        .map(|_| config.chip_pace_public_key[1..33].to_vec())?;
+    let id_picc = match config.chip_pace_public_key {
+        // IDicc as a PIN pad reader reports it after its PACE: already the
+        // x-coordinate (PC/SC part 10 amendment 1, EstablishPACEChannel output).
+        x if x.len() == ID_PICC_LEN => x.to_vec(),
+        key => crypto::point_from_uncompressed(key).map(|_| key[1..=ID_PICC_LEN].to_vec())?,
+    };
     let ca_key = EphemeralCaKey::generate(rng)?;
     let dv = &config.chain.dv;
     let set_dst = |car: &str| CommandApdu::new(0x00, 0x22, 0x81, 0xB6).with_data(tlv::encode(0x83, &latin1(car)));

@@ -47,6 +47,10 @@ pub enum PcscError {
     /// The feature list is malformed at the given byte offset.
     #[error("malformed PC/SC part 10 feature list at byte {0}")]
     BadFeatureList(usize),
+    /// PACE on the reader was asked of a reader that announces no
+    /// `FEATURE_EXECUTE_PACE` (PC/SC part 10 amendment 1).
+    #[error("the reader does not run PACE itself (no FEATURE_EXECUTE_PACE)")]
+    NoPinPad,
     /// Any other PC/SC failure, with pcsc-lite's own description.
     #[error("PC/SC error: {0}")]
     Pcsc(pcsc::Error),

@@ -2,7 +2,7 @@
 //! PC/SC part 10 reader features (PC/SC Workgroup, Interoperability
 //! Specification for ICCs and Personal Computer Systems, Part 10, 2.2).
 
-use crate::PcscError;
+use crate::{PcscError, Transport};
 
 /// Feature tag of `FEATURE_VERIFY_PIN_DIRECT` (part 10, 2.3).
 pub const FEATURE_VERIFY_PIN_DIRECT: u8 = 0x06;
@@ -10,7 +10,7 @@ pub const FEATURE_VERIFY_PIN_DIRECT: u8 = 0x06;
 pub const FEATURE_EXECUTE_PACE: u8 = 0x20;
 
 /// `CM_IOCTL_GET_FEATURE_REQUEST` is `SCARD_CTL_CODE(3400)` (part 10, 2.2).
-const GET_FEATURE_REQUEST: u32 = 3400;
+pub const GET_FEATURE_REQUEST_CODE: u32 = pcsc::ctl_code(3400) as u32;
 
 /// The features a reader announces, each with the control code to use it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,20 +59,19 @@ impl Features {
     }
 }
 
-/// Asks the reader behind `card` for its part 10 features.
+/// Asks the reader behind `transport` for its part 10 features.
 ///
 /// A reader without part 10 support fails the control call; that is
 /// reported as [`PcscError::NoFeatures`], so the caller can tell it from a
 /// card or service that went away.
-pub fn features(card: &pcsc::Card) -> Result<Features, PcscError> {
-    let mut buf = [0u8; 256];
-    let answer = card.control(pcsc::ctl_code(GET_FEATURE_REQUEST as _), &[], &mut buf).map_err(|e| match e {
+pub fn features(transport: &Transport) -> Result<Features, PcscError> {
+    let answer = transport.control(GET_FEATURE_REQUEST_CODE, &[]).map_err(|e| match e {
         pcsc::Error::RemovedCard | pcsc::Error::ResetCard | pcsc::Error::NoService | pcsc::Error::ServiceStopped => {
             PcscError::from_pcsc(e)
         }
         other => PcscError::NoFeatures(other),
     })?;
-    Features::parse(answer)
+    Features::parse(&answer)
 }
 
 #[cfg(test)]

@@ -15,10 +15,16 @@
 //!   [`card_reader::CardEvent`]s;
 //! - [`Features`]: the PC/SC part 10 feature list (`GET_FEATURE_REQUEST`),
 //!   which tells whether a PIN pad reader can run PACE or verify a PIN
-//!   itself. [`PcscReader`] records it for maintainers but runs PACE on the
-//!   terminal, with the secrets typed on the screen, also on such readers.
+//!   itself. When the reader announces `FEATURE_EXECUTE_PACE`,
+//!   [`PcscReader`] has it run PACE with the PIN typed on its keypad
+//!   (`EstablishPACEChannel`, PC/SC part 10 amendment 1) and goes on with
+//!   Terminal and Chip Authentication from the reader's output; the PIN
+//!   service's secrets are still typed on the screen;
+//! - [`ReaderDriver`]: `SCardTransmit` and `SCardControl` as pcscd hands
+//!   them to the reader's driver; [`Pcscd`] on a terminal.
 
 mod atr;
+mod driver;
 mod error;
 mod features;
 mod pcsc_reader;
@@ -26,10 +32,11 @@ mod transport;
 mod watch;
 
 pub use atr::atr_allows_extended_length;
+pub use driver::{Pcscd, ReaderDriver};
 pub use error::PcscError;
-pub use features::{FEATURE_EXECUTE_PACE, FEATURE_VERIFY_PIN_DIRECT, Features, features};
+pub use features::{FEATURE_EXECUTE_PACE, FEATURE_VERIFY_PIN_DIRECT, Features, GET_FEATURE_REQUEST_CODE, features};
 pub use pcsc_reader::PcscReader;
-pub use transport::{LengthMode, Transport};
+pub use transport::{LengthMode, SharedDriver, Transport};
 pub use watch::ReaderWatch;
 
 /// Names of the readers pcscd offers now (empty if it offers none).

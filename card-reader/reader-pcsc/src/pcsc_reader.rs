@@ -7,11 +7,22 @@
 //! card session (no secure channel or selected file left from before), runs
 //! [`EidReader`] over the [`Transport`], and resets the card again when done
 //! so that no authenticated channel outlives the operation.
+//!
+//! A reader that announces `FEATURE_EXECUTE_PACE` takes the PIN for reading
+//! on its own keypad ([`PinEntry::OnReader`]): `read_on_reader` sends
+//! `EstablishPACEChannel` through `SCardControl` and the eID flow goes on
+//! from the reader's output (see `card_reader::PinPadReader`).
 
-use crate::{Features, LengthMode, PcscError, ReaderWatch, Transport, list_readers};
-use card_reader::{ApduTransport, Authorisation, CardEvent, CardReader, EidReader, OperationStats, TransportError};
+use crate::{
+    FEATURE_EXECUTE_PACE, Features, LengthMode, PcscError, Pcscd, ReaderWatch, SharedDriver, Transport, list_readers,
+};
+use card_reader::{
+    ApduTransport, Authorisation, CardEvent, CardReader, EidReader, OperationStats, PinEntry, PinPadReader,
+    TransportError,
+};
 use eid::apdu::{CommandApdu, ResponseApdu};
 use session::{CardData, CardError, CardItem, Fault, Pin};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 impl ApduTransport for Transport {
@@ -21,6 +32,14 @@ impl ApduTransport for Transport {
 
     fn extended_length(&self) -> bool {
         Transport::extended_length(self)
+    }
+}
+
+impl PinPadReader for Transport {
+    fn establish_pace_channel(&mut self, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let code = self.execute_pace.ok_or_else(|| TransportError::Reader(Fault::new(PcscError::NoPinPad)))?;
+        let output = self.control(code, input).map_err(|e| transport_error(PcscError::from_pcsc(e)))?;
+        Ok(output.to_vec())
     }
 }
 
@@ -50,6 +69,7 @@ pub struct PcscReader {
     watch: ReaderWatch,
     authorisation: Authorisation,
     length: LengthMode,
+    driver: SharedDriver,
     features: Features,
     stats: OperationStats,
     /// When [`PcscReader::any`] last looked for a reader.
@@ -76,6 +96,7 @@ impl PcscReader {
             watch: ReaderWatch::new(reader),
             authorisation: authorisation.into(),
             length: LengthMode::Auto,
+            driver: Arc::new(Mutex::new(Pcscd)),
             features: Features::default(),
             stats: OperationStats::default(),
             looked_at: None,
@@ -101,6 +122,14 @@ impl PcscReader {
     /// Forces short or extended APDUs instead of following the card's ATR.
     pub fn with_length_mode(mut self, length: LengthMode) -> Self {
         self.length = length;
+        self
+    }
+
+    /// Sends through `driver` instead of straight to pcscd ([`Pcscd`]):
+    /// what a reader's firmware does between `SCardTransmit` or
+    /// `SCardControl` and the card, such as its own PACE.
+    pub fn with_driver(mut self, driver: SharedDriver) -> Self {
+        self.driver = driver;
         self
     }
 
@@ -150,7 +179,9 @@ impl PcscReader {
         if self.reader.is_empty() {
             return Err(CardError::Reader(Fault::new(PcscError::NoReader)));
         }
-        let mut transport = Transport::connect(&self.reader, self.length).map_err(connect_error)?;
+        let mut transport =
+            Transport::connect_through(&self.reader, self.length, Arc::clone(&self.driver)).map_err(connect_error)?;
+        transport.execute_pace = self.features.control_code(FEATURE_EXECUTE_PACE);
         transport.reset().map_err(connect_error)?;
         let mut eid = EidReader::new(&mut transport, self.authorisation.config());
         let result = operation(&mut eid);
@@ -166,13 +197,15 @@ impl PcscReader {
 
     /// Reads the features of the reader behind a newly inserted card.
     fn refresh_features(&mut self) {
-        self.features = match Transport::connect(&self.reader, self.length).and_then(|t| crate::features(t.card())) {
+        let connected = Transport::connect_through(&self.reader, self.length, Arc::clone(&self.driver));
+        self.features = match connected.and_then(|t| crate::features(&t)) {
             Ok(features) => features,
             Err(e) => {
                 tracing::debug!(reader = %self.reader, error = %e, "no PC/SC part 10 features");
                 Features::default()
             }
         };
+        tracing::info!(reader = %self.reader, pin_pad_pace = self.features.execute_pace(), "card reader features");
     }
 }
 
@@ -193,6 +226,19 @@ impl CardReader for PcscReader {
 
     fn read(&mut self, pin: &Pin, can: Option<&Pin>, items: &[CardItem]) -> Result<CardData, CardError> {
         self.operate(|eid| eid.read(pin, can, items))
+    }
+
+    /// On the keypad when the reader announced `FEATURE_EXECUTE_PACE` with
+    /// the card last inserted.
+    fn pin_entry(&self) -> PinEntry {
+        if self.features.execute_pace() { PinEntry::OnReader } else { PinEntry::OnScreen }
+    }
+
+    fn read_on_reader(&mut self, can_first: bool, items: &[CardItem]) -> Result<CardData, CardError> {
+        if !self.features.execute_pace() {
+            return Err(CardError::Reader(Fault::new(PcscError::NoPinPad)));
+        }
+        self.operate(|eid| eid.read_on_pin_pad(can_first, items))
     }
 
     fn change_pin(&mut self, current: &Pin, can: Option<&Pin>, new: &Pin) -> Result<(), CardError> {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Exclusive APDU transport to one card.
 
-use crate::{PcscError, atr::atr_allows_extended_length};
+use crate::{PcscError, Pcscd, ReaderDriver, atr::atr_allows_extended_length};
 use eid::apdu::{CommandApdu, MAX_SHORT, ResponseApdu};
 use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
 use std::ffi::CString;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -31,7 +32,14 @@ pub struct Transport {
     ctx: Context,
     reader: String,
     extended: bool,
+    driver: SharedDriver,
+    /// The control code of `FEATURE_EXECUTE_PACE`, when the reader's PACE is used.
+    pub(crate) execute_pace: Option<u32>,
 }
+
+/// The driver a [`Transport`] sends through, shared with the
+/// [`PcscReader`](crate::PcscReader) that opens transports.
+pub type SharedDriver = Arc<Mutex<dyn ReaderDriver>>;
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -42,6 +50,11 @@ impl std::fmt::Debug for Transport {
 impl Transport {
     /// Connects exclusively to the card in `reader`.
     pub fn connect(reader: &str, mode: LengthMode) -> Result<Self, PcscError> {
+        Self::connect_through(reader, mode, Arc::new(Mutex::new(Pcscd)))
+    }
+
+    /// Connects exclusively to the card in `reader`, sending through `driver`.
+    pub fn connect_through(reader: &str, mode: LengthMode, driver: SharedDriver) -> Result<Self, PcscError> {
         let ctx = Context::establish(Scope::User).map_err(PcscError::from_pcsc)?;
         let name = CString::new(reader).map_err(|_| PcscError::UnknownReader(reader.to_owned()))?;
         let card = ctx.connect(&name, ShareMode::Exclusive, Protocols::ANY).map_err(|e| match e {
@@ -55,17 +68,24 @@ impl Transport {
             LengthMode::Short => false,
         };
         tracing::debug!(reader, extended, "connected exclusively");
-        Ok(Self { card, ctx, reader: reader.to_owned(), extended })
+        Ok(Self { card, ctx, reader: reader.to_owned(), extended, driver, execute_pace: None })
+    }
+
+    fn driver(&self) -> MutexGuard<'_, dyn ReaderDriver + 'static> {
+        self.driver.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `SCardControl` with `code` (PC/SC part 10). The answer may hold what
+    /// a reader read from the card, so it is wiped when dropped.
+    pub fn control(&self, code: u32, input: &[u8]) -> Result<Zeroizing<Vec<u8>>, pcsc::Error> {
+        let mut buf = Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
+        let answer = self.driver().control(&self.card, code, input, &mut buf)?;
+        Ok(Zeroizing::new(answer.to_vec()))
     }
 
     /// Whether long commands go as extended-length APDUs (else as chains).
     pub fn extended_length(&self) -> bool {
         self.extended
-    }
-
-    /// The underlying card handle, e.g. for [`crate::features`].
-    pub fn card(&self) -> &Card {
-        &self.card
     }
 
     /// Sends `command` and returns the card's answer.
@@ -99,7 +119,7 @@ impl Transport {
         // Both buffers may hold a PIN or personal data: wiped when dropped.
         let bytes = Zeroizing::new(command.to_bytes()?);
         let mut buf = Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
-        let result = self.card.transmit(&bytes, &mut buf).map(ResponseApdu::from_bytes);
+        let result = self.driver().transmit(&self.card, &bytes, &mut buf).map(ResponseApdu::from_bytes);
         match result {
             Ok(Err(short)) if self.card_left() => {
                 tracing::info!(reader = %self.reader, error = %short, "card removed during transmit");
@@ -149,6 +169,10 @@ impl Transport {
     }
 
     fn reconnect(&mut self, disposition: Disposition) -> Result<(), PcscError> {
-        self.card.reconnect(ShareMode::Exclusive, Protocols::ANY, disposition).map_err(PcscError::from_pcsc)
+        self.card.reconnect(ShareMode::Exclusive, Protocols::ANY, disposition).map_err(PcscError::from_pcsc)?;
+        if disposition == Disposition::ResetCard {
+            self.driver().card_reset();
+        }
+        Ok(())
     }
 }

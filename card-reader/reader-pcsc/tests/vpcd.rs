@@ -170,7 +170,7 @@ fn a_reader_without_part_10_support_reports_no_features() {
     let _card = TestCard::insert(ATR_EXTENDED);
     let t = connect_when_card_ready(LengthMode::Auto);
     // vpcd implements no IFDHControl codes: pcscd answers SCARD_E_UNSUPPORTED_FEATURE.
-    let answer = features(t.card());
+    let answer = features(&t);
     assert!(matches!(answer, Err(PcscError::NoFeatures(pcsc::Error::UnsupportedFeature))), "{answer:?}");
 }
 

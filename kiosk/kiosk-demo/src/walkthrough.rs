@@ -121,10 +121,11 @@ impl<C: CardInHand> Walkthrough<C> {
         self.terminal.borrow()
     }
 
-    /// Hands the session `event` as a device would, and lets the terminal
-    /// settle.
+    /// Hands the terminal `event` as its devices would (what a reader the
+    /// demo does not simulate says of itself, an authorisation that
+    /// lapses), and lets the terminal settle.
     #[cfg(test)]
-    pub(crate) fn happen(&mut self, event: session::Event) -> Result<()> {
+    pub(crate) fn device_says(&mut self, event: session::Event) -> Result<()> {
         self.terminal.borrow_mut().handle(event);
         self.settle()
     }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Identification, for a request and for the PIN service: the step, the
 //! card's problem in the UI's words, and the PIN pad, which shows how many
-//! digits are typed and never which.
+//! digits are typed and never which. With the PIN on the card reader's
+//! keypad there is no PIN pad on the screen: it tells the citizen to use
+//! the reader's keys.
 
 use super::int;
 use crate::{Api, CardProblem, IdentifyStepId};
@@ -14,6 +16,10 @@ pub(super) fn show(api: &Api<'_>, identification: Option<&Identification>, (type
         None | Some(IdentifyStep::InsertCard) => (IdentifyStepId::InsertCard, None),
         Some(IdentifyStep::EnterCan { error, .. }) => (IdentifyStepId::EnterCan, error.as_ref()),
         Some(IdentifyStep::EnterSecret { error, .. }) => (IdentifyStepId::EnterPin, error.as_ref()),
+        Some(IdentifyStep::OnReader { error }) => (IdentifyStepId::OnReader, error.as_ref()),
+        Some(IdentifyStep::Confirmed) if identification.is_some_and(Identification::pin_on_reader) => {
+            (IdentifyStepId::TypingOnReader, None)
+        }
         Some(IdentifyStep::Confirmed) => (IdentifyStepId::Reading, None),
         Some(IdentifyStep::Failed(error)) => (IdentifyStepId::Failed, Some(error)),
     };
@@ -23,6 +29,7 @@ pub(super) fn show(api: &Api<'_>, identification: Option<&Identification>, (type
         _ => 0,
     });
     api.set_card_problem(problem.map_or(CardProblem::None, card_problem));
+    api.set_keypad_can_first(identification.is_some_and(Identification::can_first));
     api.set_pin_length(int(typed));
     api.set_pin_needed(int(needed));
 }
@@ -41,6 +48,7 @@ fn card_problem(error: &CardError) -> CardProblem {
         CardError::Revoked => CardProblem::Revoked,
         CardError::CardRemoved => CardProblem::CardRemoved,
         CardError::NoCard => CardProblem::NoCard,
+        CardError::EntryCancelled => CardProblem::EntryCancelled,
         CardError::Unreadable(_) => CardProblem::Unreadable,
         CardError::NotGenuine(_) => CardProblem::NotGenuine,
         CardError::TerminalRefused(_) | CardError::Reader(_) => CardProblem::Reader,

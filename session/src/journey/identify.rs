@@ -8,8 +8,13 @@
 //! opens it with the secret its task needs. Each step holds exactly the
 //! digits it collects; once the secret is confirmed, the digits leave in
 //! [`Credentials`] and the step holds nothing.
+//!
+//! When the reader runs PACE itself ([`PinEntry::OnReader`]), the PIN is
+//! typed on the reader's keypad and never reaches the session: the step
+//! [`IdentifyStep::OnReader`] holds no digits and "Start" hands over no
+//! secret, only whether the keypad asks for the CAN first.
 
-use crate::{CardError, Event, Pin};
+use crate::{CardError, Event, Pin, PinEntry};
 
 /// The secret the card is opened with (TR-03110-2 3.5, the PACE passwords).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +69,15 @@ pub enum IdentifyStep {
         /// Why it is asked again, if it is.
         error: Option<CardError>,
     },
+    /// The reader's keypad takes the PIN (and the CAN first when the PIN is
+    /// suspended); the citizen taps "Start" when ready. Nothing is held.
+    OnReader {
+        /// Why it is asked again, if it is.
+        error: Option<CardError>,
+    },
     /// The secrets are confirmed and handed over: the card works with them
-    /// (a PIN change asks for the new PIN first).
+    /// (a PIN change asks for the new PIN first). With the PIN on the
+    /// reader, the reader's keypad is asking for it now.
     Confirmed,
     /// The card cannot be used now; the citizen may try again or go back.
     Failed(CardError),
@@ -86,6 +98,8 @@ pub struct Credentials {
 pub struct Identification {
     secret: Secret,
     suspended: bool,
+    /// The PIN is typed on the reader's keypad.
+    on_reader: bool,
     /// The PIN attempts left as last told to the citizen.
     attempts_left: Option<u8>,
     step: IdentifyStep,
@@ -94,10 +108,47 @@ pub struct Identification {
 impl Identification {
     /// Identification with `secret`; asks for a card unless one is in.
     pub(crate) fn new(secret: Secret, card_present: bool) -> Self {
-        let mut identification =
-            Identification { secret, suspended: false, attempts_left: None, step: IdentifyStep::InsertCard };
+        let mut identification = Identification {
+            secret,
+            suspended: false,
+            on_reader: false,
+            attempts_left: None,
+            step: IdentifyStep::InsertCard,
+        };
         identification.start(card_present, None);
         identification
+    }
+
+    /// Identification with the PIN, typed where the reader lets the citizen
+    /// type it.
+    pub(crate) fn with_pin(entry: PinEntry, card_present: bool) -> Self {
+        let mut identification = Self::new(Secret::Pin, false);
+        identification.on_reader = entry == PinEntry::OnReader;
+        identification.start(card_present, None);
+        identification
+    }
+
+    /// Whether the PIN is typed on the reader's keypad, so the session never holds it.
+    pub fn pin_on_reader(&self) -> bool {
+        self.on_reader
+    }
+
+    /// Whether the reader's keypad asks for the CAN before the PIN.
+    pub fn can_first(&self) -> bool {
+        self.suspended
+    }
+
+    /// "Start" on [`IdentifyStep::OnReader`]: the reader's keypad takes
+    /// over. Returns whether it asks for the CAN first, or `None` if the
+    /// event does not start it.
+    pub(crate) fn start_on_reader(&mut self, event: &Event) -> Option<bool> {
+        match (&self.step, event) {
+            (IdentifyStep::OnReader { .. }, Event::PinConfirm) => {
+                self.step = IdentifyStep::Confirmed;
+                Some(self.suspended)
+            }
+            _ => None,
+        }
     }
 
     /// The secret this identification asks for.
@@ -158,6 +209,8 @@ impl Identification {
     fn start(&mut self, card_present: bool, error: Option<CardError>) {
         self.step = if !card_present {
             IdentifyStep::InsertCard
+        } else if self.on_reader {
+            IdentifyStep::OnReader { error }
         } else if self.suspended && self.secret.follows_can() {
             IdentifyStep::EnterCan { can: Pin::default(), error }
         } else {
@@ -222,7 +275,7 @@ impl Identification {
                 self.attempts_left = Some(attempts_left);
                 self.start(card_present, Some(CardError::WrongPin { attempts_left }));
             }
-            CardError::WrongCan | CardError::WrongPuk => {
+            CardError::WrongCan | CardError::WrongPuk | CardError::EntryCancelled => {
                 self.start(card_present, Some(error));
             }
             other => self.step = IdentifyStep::Failed(other),

@@ -26,7 +26,7 @@ pub use request::{Applicant, Calendar, PrintState, Receipt, Request, RequestStep
 pub use status_check::StatusCheck;
 
 use crate::text::Lang;
-use crate::{Effect, Millis};
+use crate::{Effect, Millis, PinEntry};
 use rand::rngs::StdRng;
 use std::collections::BTreeSet;
 
@@ -102,6 +102,8 @@ pub(crate) struct Context<'a> {
     pub lang: &'a Lang,
     /// Whether a card is in the reader.
     pub card_present: bool,
+    /// Where the reader lets the citizen type the PIN.
+    pub pin_entry: PinEntry,
     /// The tracking-number generator.
     pub rng: &'a mut StdRng,
     /// Once staff helped: the fields the citizen showed them.

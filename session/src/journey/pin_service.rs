@@ -124,7 +124,9 @@ impl PinService {
             PinService::Open { identification, .. } => match identification.step() {
                 IdentifyStep::InsertCard => PinStage::InsertCard,
                 IdentifyStep::EnterCan { error, .. } => PinStage::EnterCan(error.clone()),
-                IdentifyStep::EnterSecret { error, .. } => PinStage::EnterCurrent(error.clone()),
+                IdentifyStep::EnterSecret { error, .. } | IdentifyStep::OnReader { error } => {
+                    PinStage::EnterCurrent(error.clone())
+                }
                 IdentifyStep::Confirmed => PinStage::Working,
                 IdentifyStep::Failed(error) => PinStage::Failed(error.clone()),
             },

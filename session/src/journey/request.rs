@@ -8,7 +8,7 @@
 //! no step can hold it by accident, and the receipt step holds nothing
 //! personal.
 
-use super::identify::{Identification, Secret};
+use super::identify::Identification;
 use super::{Context, Exit, Next};
 use crate::catalogue::{Authority, Booking, ServiceSpec};
 use crate::form::{FormField, FormState};
@@ -274,7 +274,7 @@ impl Request {
         let step = std::mem::replace(&mut self.step, RequestStep::Information);
         let (step, effects) = match (step, event) {
             (RequestStep::Information, Event::Agree) => {
-                (RequestStep::Identify(Identification::new(Secret::Pin, ctx.card_present)), Vec::new())
+                (RequestStep::Identify(Identification::with_pin(ctx.pin_entry, ctx.card_present)), Vec::new())
             }
             (RequestStep::Information, Event::Back) => return Next::Leave(Exit::Catalogue),
 
@@ -404,13 +404,16 @@ impl Request {
                     Vec::new()
                 }
             },
-            event => match identification.handle(&event, ctx.card_present) {
-                Some(credentials) => vec![Effect::ReadCard {
-                    pin: credentials.secret,
-                    can: credentials.can,
-                    items: self.service.card_data.clone(),
-                }],
-                None => Vec::new(),
+            event => match identification.start_on_reader(&event) {
+                Some(can_first) => vec![Effect::ReadCardOnReader { can_first, items: self.service.card_data.clone() }],
+                None => match identification.handle(&event, ctx.card_present) {
+                    Some(credentials) => vec![Effect::ReadCard {
+                        pin: credentials.secret,
+                        can: credentials.can,
+                        items: self.service.card_data.clone(),
+                    }],
+                    None => Vec::new(),
+                },
             },
         };
         self.step = RequestStep::Identify(identification);

@@ -4,6 +4,8 @@
 //! Every test personalises a fresh card (CVCA, DV, terminal, CSCA, document
 //! signer) with Debian's `cvc-create` and `openssl`.
 
+mod pin_pad;
+
 use super::support::{Env, READER};
 use card_reader::renewal;
 use card_reader::{Authorisation, CardEvent, CardReader, EidConfig, EidFault};

@@ -6,7 +6,7 @@ use crate::touch::texts;
 use crate::walkthrough::identify_step;
 use anyhow::Result;
 use session::journey::{PinService, PrintState};
-use session::{Config, IdentifyStep, Screen as Step};
+use session::{Config, Event, IdentifyStep, PinEntry, Screen as Step, Session};
 use slint::ComponentHandle;
 use std::sync::Arc;
 
@@ -275,6 +275,36 @@ fn at_the_form(walk: &mut Walk) -> Result<()> {
     insert_card_and_type_pin(walk, "123456")?;
     walk.tap("Bestätigen")?;
     walk.expect(Step::Form)
+}
+
+/// A reader that runs PACE itself: the identify screen has no PIN pad and
+/// tells the citizen to use the reader's keys, in German and English. (The
+/// demo's simulated reader has no keypad; the reader's answer is the card
+/// thread's `ReaderPinEntry`, as `kiosk::devices` sends it.)
+#[test]
+fn with_a_keypad_reader_the_pin_screen_sends_the_citizen_to_the_readers_keys() -> Result<()> {
+    let mut walk = scene("pin-on-reader")?;
+    let card = walk.card().clone();
+    card.slot.insert(&card.file)?;
+    walk.wait_until("the card", Session::card_present)?;
+    walk.device_says(Event::ReaderPinEntry(PinEntry::OnReader))?;
+    at_the_pin_pad(&mut walk)?;
+    walk.wait_until("the keypad step", |s| matches!(identify_step(s), Some(IdentifyStep::OnReader { error: None })))?;
+    assert_says(&walk, "Ihre PIN geben Sie an der Tastatur des Kartenlesers ein");
+    assert_says(&walk, "Start");
+    let shown = texts(&walk.app());
+    assert!(!shown.iter().any(|t| t.contains("Ziffern eingegeben")), "no PIN pad on the screen: {shown:#?}");
+    assert!(!shown.iter().any(|t| t == "Bestätigen"), "no PIN pad on the screen: {shown:#?}");
+    walk.shot("keypad-de")?;
+    walk.tap("English")?;
+    assert_says(&walk, "Your PIN is typed on the card reader's keypad");
+    assert_says(
+        &walk,
+        "Tap Start. Then type your 6-digit PIN on the keypad of the card reader and press the reader's OK key. \
+         Your PIN goes only to your card; this terminal never receives it.",
+    );
+    walk.shot("keypad-en")?;
+    Ok(())
 }
 
 #[test]

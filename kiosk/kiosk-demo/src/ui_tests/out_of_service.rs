@@ -60,7 +60,7 @@ fn a_lapsed_authorisation_ends_the_visit_before_the_pin_and_renewal_brings_the_t
     walk.tap("Start")?;
     walk.tap("Sperrmüllabholung")?;
     walk.expect(Step::ServiceInfo)?;
-    walk.happen(Event::AuthorisationLapsed)?;
+    walk.device_says(Event::AuthorisationLapsed)?;
     walk.expect(Step::Welcome)?;
     assert_says(
         &walk,
@@ -69,7 +69,7 @@ fn a_lapsed_authorisation_ends_the_visit_before_the_pin_and_renewal_brings_the_t
     walk.shot("lapsed")?;
     walk.tap("Start").ok();
     walk.expect(Step::Welcome)?;
-    walk.happen(Event::AuthorisationRenewed)?;
+    walk.device_says(Event::AuthorisationRenewed)?;
     assert_says(
         &walk,
         "Die letzte Sitzung wurde beendet, weil das Terminal keine Ausweise mehr lesen konnte. Alle Daten wurden gelöscht.",

@@ -153,3 +153,30 @@ impl StatusInfo<'_> {
         self.fail_info.as_ref().is_some_and(|bits| bits.bits().nth(bit).unwrap_or(false))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PKIStatusInfo { rejection, { "used" }, failInfo transactionIdInUse },
+    /// encoded by hand: bit 21 is bit 5 of the third octet (mask 0x04),
+    /// with 2 unused bits.
+    const TRANSACTION_ID_IN_USE: &[u8] = &[
+        0x30, 0x11, 0x02, 0x01, 0x02, 0x30, 0x06, 0x0c, 0x04, b'u', b's', b'e', b'd', 0x03, 0x04, 0x02, 0x00, 0x00,
+        0x04,
+    ];
+
+    #[test]
+    fn fail_info_bits_are_named_by_their_rfc_4210_position() {
+        let status = StatusInfo::from_der(TRANSACTION_ID_IN_USE).expect("decodes");
+        assert_eq!(status.status, PkiStatus::Rejection);
+        assert!(status.has_failure(21));
+        assert!(!status.has_failure(BAD_MESSAGE_CHECK));
+        assert_eq!(status.describe(), "status Rejection, \"used\", transactionIdInUse");
+    }
+
+    #[test]
+    fn the_cmpv2_status_type_cannot_read_a_high_fail_info_bit_which_is_why_we_read_our_own() {
+        assert!(cmpv2::status::PkiStatusInfo::from_der(TRANSACTION_ID_IN_USE).is_err());
+    }
+}

@@ -20,7 +20,7 @@
 
 use crate::answer::{Answer, BAD_MESSAGE_CHECK, Body};
 use crate::code::EnrolmentCode;
-use crate::device_key::DeviceSigner;
+use crate::device_key::{DeviceSigner, KeyError};
 use crate::error::EnrolmentError;
 use crate::issued::{self, CertificateStore};
 use crate::protection::{self, ProtectionFault};
@@ -59,8 +59,8 @@ pub fn enrol(
     key: &dyn DeviceSigner,
     store: &CertificateStore,
 ) -> Result<Certificate, EnrolmentError> {
-    let transaction_id = random_octets()?;
-    let ir_nonce = random_octets()?;
+    let transaction_id: [u8; 16] = random()?;
+    let ir_nonce: [u8; 16] = random()?;
     let public_key = key.public_key_info();
 
     // RFC 9483 4.1.1: subject and public key in the template, POP as a
@@ -147,7 +147,7 @@ pub fn enrol(
         .ok_or_else(|| EnrolmentError::Malformed("ip without senderNonce".into()))?
         .as_bytes()
         .to_vec();
-    let conf_nonce = random_octets()?;
+    let conf_nonce: [u8; 16] = random()?;
     let cert_conf = PkiBody::CertConf(vec![CertStatus {
         cert_hash: OctetString::new(cert_hash.to_vec()).map_err(malformed)?,
         cert_req_id: Int::new(&[0]).map_err(malformed)?,
@@ -176,7 +176,7 @@ fn header<'a>(
     sender_nonce: &[u8],
     recip_nonce: Option<&[u8]>,
 ) -> Result<PkiHeader<'a>, EnrolmentError> {
-    let salt: [u8; 16] = random_octets()?.try_into().map_err(|_| EnrolmentError::Malformed("salt".into()))?;
+    let salt: [u8; 16] = random()?;
     Ok(PkiHeader {
         pvno: Pvno::Cmp2000,
         // RFC 9483 3.1: with MAC-based protection the sender is the subject
@@ -257,9 +257,10 @@ fn receive<'a>(
     }
     match protected {
         Ok(()) => {}
-        Err(ProtectionFault::Mismatch) => {
-            return Err(EnrolmentError::WrongCode("the CA's answer is protected with another secret".into()));
-        }
+        // The CA answers a wrong code with an error, so an answer of any
+        // other kind that does not verify was changed on the way or comes
+        // from someone without the code.
+        Err(ProtectionFault::Mismatch) => return Err(EnrolmentError::Unauthenticated),
         Err(ProtectionFault::Unsupported(what)) => return Err(EnrolmentError::Malformed(what)),
     }
     if answer.header.trans_id.as_ref().map(OctetString::as_bytes) != Some(transaction_id) {
@@ -276,9 +277,9 @@ fn unexpected(answer: &Answer<'_>, expected: &str) -> EnrolmentError {
 }
 
 /// transactionID, nonces and salts: 128 random bits (RFC 9483 3.1).
-fn random_octets() -> Result<Vec<u8>, EnrolmentError> {
-    let mut bytes = vec![0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| crate::device_key::KeyError::Randomness(e.to_string()))?;
+fn random<const N: usize>() -> Result<[u8; N], EnrolmentError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| KeyError::Randomness(e.to_string()))?;
     Ok(bytes)
 }
 

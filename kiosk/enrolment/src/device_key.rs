@@ -59,7 +59,7 @@ pub enum KeyError {
     )]
     Corrupt(PathBuf),
     /// The operating system had no randomness to give.
-    #[error("no randomness for the device key from the operating system: {0}")]
+    #[error("the operating system gave no randomness ({0}); restart the terminal and try again")]
     Randomness(String),
     /// Signing failed.
     #[error("the device key could not sign: {0}")]

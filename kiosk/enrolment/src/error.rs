@@ -38,6 +38,12 @@ pub enum EnrolmentError {
         "the CA's answer is not a valid CMP response ({0}): check the CA address in the configuration (it must be the CA's CMP endpoint); nothing was stored"
     )]
     Malformed(String),
+    /// An answer that is not an error and whose MAC does not verify with
+    /// the code.
+    #[error(
+        "the CA's answer is not protected with the enrolment code, so it was changed on the way or does not come from the CA; nothing was stored: check the CA address and the network, then try again (ask the CA for a new code if the same one is refused)"
+    )]
+    Unauthenticated,
     /// The certificate is for another public key than the device key.
     #[error(
         "the CA issued a certificate for another key than this terminal's; it was refused and nothing was stored: tell the CA's operator, then enrol again with a new code"

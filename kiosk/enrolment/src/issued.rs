@@ -9,7 +9,9 @@
 //! the signature. Only ECDSA with SHA-256 over P-256 is verified, the
 //! algorithm of the terminal's own key; a CA with another key is refused
 //! with a message that names its algorithm. The CA must issue directly;
-//! chains through intermediate CAs from `extraCerts` are not followed.
+//! chains through intermediate CAs from `extraCerts` are not followed, and
+//! `caPubs` is not taken as a trust anchor: the anchor is the configured CA
+//! certificate, which is what the stored chain ends with.
 
 use crate::device_key::{ECDSA_WITH_SHA256, ID_EC_PUBLIC_KEY, SECP256R1};
 use crate::error::EnrolmentError;

@@ -12,6 +12,7 @@ use der::{DecodePem, Encode};
 use enrolment::code::format_code;
 use enrolment::{CaConfig, CaEndpoint, CertificateStore, DeviceSigner, EnrolmentCode, EnrolmentError, FileKey, enrol};
 use std::fs;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -174,6 +175,51 @@ impl Terminal {
     }
 }
 
+/// A man in the middle on a free port: forwards each exchange to the mock
+/// CA and flips the last bit of each answer. Without `-rsp_extracerts` the
+/// answer ends with its protection, so the message stays well-formed and
+/// only the MAC tells.
+fn start_tampering_proxy(ca_port: u16) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for mut terminal in listener.incoming().flatten() {
+            let request = read_request(&mut terminal);
+            let mut ca = TcpStream::connect(("127.0.0.1", ca_port)).expect("mock CA");
+            ca.write_all(&request).expect("forwarded");
+            let mut answer = Vec::new();
+            ca.read_to_end(&mut answer).expect("answer");
+            if let Some(last) = answer.last_mut() {
+                *last ^= 1;
+            }
+            terminal.write_all(&answer).expect("answered");
+        }
+    });
+    port
+}
+
+/// One HTTP request with a Content-Length, as the terminal sends it.
+fn read_request(stream: &mut TcpStream) -> Vec<u8> {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buffer).expect("request");
+        assert!(n > 0, "the terminal closed the connection early");
+        request.extend_from_slice(&buffer[..n]);
+        if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse().ok())
+                .expect("Content-Length");
+            if request.len() >= end + 4 + length {
+                return request;
+            }
+        }
+    }
+}
+
 fn mode(path: &Path) -> u32 {
     fs::metadata(path).expect("metadata").permissions().mode() & 0o777
 }
@@ -265,6 +311,20 @@ fn a_certificate_from_another_ca_is_refused_and_nothing_is_stored() {
 
     assert!(matches!(error, EnrolmentError::NotFromConfiguredCa(_)), "{error:?}");
     assert!(error.to_string().contains("does not verify"), "{error}");
+    terminal.assert_nothing_stored();
+}
+
+#[test]
+fn an_answer_changed_on_the_way_is_refused_as_unauthenticated_and_nothing_is_stored() {
+    let terminal = Terminal::new();
+    let public = export_public_key(terminal.path(), &terminal.key);
+    let issued = issue(terminal.path(), "town-ca", &public, "issued.pem");
+    let ca = MockCa::start(terminal.path(), SECRET, &issued, &terminal.ca_pem);
+    let proxy = start_tampering_proxy(ca.port);
+
+    let error = terminal.enrol(proxy, SECRET).expect_err("changed answer refused");
+
+    assert!(matches!(error, EnrolmentError::Unauthenticated), "{error:?}");
     terminal.assert_nothing_stored();
 }
 

@@ -35,6 +35,7 @@ use crmf::request::{CertReqMsg, CertRequest, CertTemplate};
 use der::asn1::{BitString, GeneralizedTime, Int, OctetString, Utf8StringRef};
 use der::{Decode, Encode, Tagged};
 use sha2::Digest;
+use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
@@ -62,9 +63,36 @@ pub fn enrol(
     let transaction_id: [u8; 16] = random()?;
     let ir_nonce: [u8; 16] = random()?;
     let public_key = key.public_key_info();
+    let ir = initial_registration(config, code, key, &public_key, &transaction_id, &ir_nonce)?;
+    let ip_der = exchange(config, &ir)?;
+    let ip = receive(&ip_der, code, &transaction_id, &ir_nonce)?;
+    let certificate = issued_certificate(&ip)?;
+    let checked = issued::check(&certificate, &public_key, &config.ca_certificate);
+    let ip_nonce = ip
+        .header
+        .sender_nonce
+        .as_ref()
+        .ok_or_else(|| EnrolmentError::Malformed("ip without senderNonce".into()))?
+        .as_bytes();
+    let confirmed = confirm(config, code, &transaction_id, ip_nonce, &certificate, checked.is_ok());
+    // A refused certificate is the error to report, whether or not the CA
+    // took note of the rejection.
+    checked?;
+    confirmed?;
+    store.store(&certificate, &config.ca_certificate)?;
+    Ok(certificate)
+}
 
-    // RFC 9483 4.1.1: subject and public key in the template, POP as a
-    // signature over the DER of certReq (RFC 4211 4.1, poposkInput absent).
+/// The ir: RFC 9483 4.1.1, subject and public key in the template, POP as
+/// a signature over the DER of certReq (RFC 4211 4.1, poposkInput absent).
+fn initial_registration(
+    config: &CaConfig,
+    code: &EnrolmentCode,
+    key: &dyn DeviceSigner,
+    public_key: &SubjectPublicKeyInfoOwned,
+    transaction_id: &[u8],
+    nonce: &[u8],
+) -> Result<Vec<u8>, EnrolmentError> {
     let cert_request = CertRequest {
         cert_req_id: Int::new(&[0]).map_err(malformed)?,
         cert_template: CertTemplate {
@@ -91,11 +119,14 @@ pub fn enrol(
         }))),
         reg_info: None,
     };
-    let ir = protect(code, header(config, code, &transaction_id, &ir_nonce, None)?, PkiBody::Ir(vec![request]))?;
-    let ip_der = exchange(config, &ir)?;
-    let ip = receive(&ip_der, code, &transaction_id, &ir_nonce)?;
+    protect(code, header(config, code, transaction_id, nonce, None)?, PkiBody::Ir(vec![request]))
+}
+
+/// The certificate in an ip with the one accepted response (RFC 9483
+/// 4.1.1), or why there is none.
+fn issued_certificate(ip: &Answer<'_>) -> Result<Certificate, EnrolmentError> {
     let Body::Ip(rep) = ip.body().map_err(malformed)? else {
-        return Err(unexpected(&ip, "ip"));
+        return Err(unexpected(ip, "ip"));
     };
     let [response] = rep.response.as_slice() else {
         return Err(EnrolmentError::Malformed(format!("{} certificate responses for one request", rep.response.len())));
@@ -113,60 +144,50 @@ pub fn enrol(
         }
         _ => return Err(EnrolmentError::Refused(response.status.describe())),
     }
-    let certificate = match response.certified_key_pair.as_ref().map(|pair| &pair.cert_or_enc_cert) {
-        Some(CertOrEncCert::Certificate(certificate)) => certificate.as_ref().clone(),
+    match response.certified_key_pair.as_ref().map(|pair| &pair.cert_or_enc_cert) {
+        Some(CertOrEncCert::Certificate(certificate)) => Ok(certificate.as_ref().clone()),
         Some(CertOrEncCert::EncryptedCert(_)) => {
-            return Err(EnrolmentError::Malformed(
-                "an encrypted certificate, which is only for CA-generated keys".into(),
-            ));
+            Err(EnrolmentError::Malformed("an encrypted certificate, which is only for CA-generated keys".into()))
         }
-        None => return Err(EnrolmentError::Malformed("an accepted response without a certificate".into())),
-    };
-    let checked = issued::check(&certificate, &public_key, &config.ca_certificate);
+        None => Err(EnrolmentError::Malformed("an accepted response without a certificate".into())),
+    }
+}
 
-    // certConf (RFC 9483 4.1.1): the hash of the certificate as received,
-    // with SHA-256, the hash of its signature algorithm (RFC 4210 5.3.18).
+/// certConf and its pkiConf (RFC 9483 4.1.1): the hash of the certificate
+/// with SHA-256, the hash of its signature algorithm (RFC 4210 5.3.18), and
+/// whether the terminal accepts it.
+fn confirm(
+    config: &CaConfig,
+    code: &EnrolmentCode,
+    transaction_id: &[u8],
+    ip_nonce: &[u8],
+    certificate: &Certificate,
+    accepted: bool,
+) -> Result<(), EnrolmentError> {
     let cert_hash = sha2::Sha256::digest(certificate.to_der().map_err(malformed)?);
-    let status_info = match &checked {
-        Ok(()) => PkiStatusInfo { status: PkiStatus::Accepted, status_string: None, fail_info: None },
-        Err(_) => PkiStatusInfo {
+    let status_info = if accepted {
+        PkiStatusInfo { status: PkiStatus::Accepted, status_string: None, fail_info: None }
+    } else {
+        let why = "the terminal refuses the certificate: not for its key or not from the configured CA";
+        PkiStatusInfo {
             status: PkiStatus::Rejection,
-            status_string: Some(vec![
-                Utf8StringRef::new(
-                    "the terminal refuses the certificate: not for its key or not from the configured CA",
-                )
-                .map_err(malformed)?,
-            ]),
+            status_string: Some(vec![Utf8StringRef::new(why).map_err(malformed)?]),
             fail_info: None,
-        },
+        }
     };
-    let ip_nonce = ip
-        .header
-        .sender_nonce
-        .as_ref()
-        .ok_or_else(|| EnrolmentError::Malformed("ip without senderNonce".into()))?
-        .as_bytes()
-        .to_vec();
-    let conf_nonce: [u8; 16] = random()?;
-    let cert_conf = PkiBody::CertConf(vec![CertStatus {
+    let nonce: [u8; 16] = random()?;
+    let body = PkiBody::CertConf(vec![CertStatus {
         cert_hash: OctetString::new(cert_hash.to_vec()).map_err(malformed)?,
         cert_req_id: Int::new(&[0]).map_err(malformed)?,
         status_info: Some(status_info),
     }]);
-    let cert_conf = protect(code, header(config, code, &transaction_id, &conf_nonce, Some(&ip_nonce))?, cert_conf)?;
-    let confirmed = exchange(config, &cert_conf).and_then(|pki_conf_der| {
-        let pki_conf = receive(&pki_conf_der, code, &transaction_id, &conf_nonce)?;
-        match pki_conf.body().map_err(malformed)? {
-            Body::PkiConf => Ok(()),
-            _ => Err(unexpected(&pki_conf, "pkiConf")),
-        }
-    });
-    // A refused certificate is the error to report, whether or not the CA
-    // took note of the rejection.
-    checked?;
-    confirmed?;
-    store.store(&certificate, &config.ca_certificate)?;
-    Ok(certificate)
+    let cert_conf = protect(code, header(config, code, transaction_id, &nonce, Some(ip_nonce))?, body)?;
+    let pki_conf_der = exchange(config, &cert_conf)?;
+    let pki_conf = receive(&pki_conf_der, code, transaction_id, &nonce)?;
+    match pki_conf.body().map_err(malformed)? {
+        Body::PkiConf => Ok(()),
+        _ => Err(unexpected(&pki_conf, "pkiConf")),
+    }
 }
 
 fn header<'a>(

@@ -18,6 +18,9 @@ pub(crate) fn write(path: &Path, content: &[u8]) -> io::Result<()> {
     let mut temporary_name = name.to_os_string();
     temporary_name.push(format!(".{}.tmp", std::process::id()));
     let temporary = folder.join(temporary_name);
+    // A temporary file of this name is a leftover of ours from a power cut
+    // (process ids repeat across boots); it never held a finished file.
+    let _ = fs::remove_file(&temporary);
     let written = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary)?;
         file.write_all(content)?;
@@ -30,4 +33,33 @@ pub(crate) fn write(path: &Path, content: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&temporary);
     }
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_file_is_replaced_whole_with_mode_0600_even_over_a_leftover_temporary_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("device.pem");
+        fs::write(&path, b"old").expect("written");
+        let leftover = dir.path().join(format!("device.pem.{}.tmp", std::process::id()));
+        fs::write(&leftover, b"torn").expect("written");
+
+        write(&path, b"new").expect("replaced");
+
+        assert_eq!(fs::read(&path).expect("read"), b"new");
+        assert_eq!(fs::metadata(&path).expect("metadata").permissions().mode() & 0o777, 0o600);
+        assert!(!leftover.exists());
+    }
+
+    #[test]
+    fn a_write_into_a_missing_folder_fails_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("missing-folder").join("device.pem");
+        assert!(write(&path, b"new").is_err());
+        assert_eq!(fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
 }

@@ -65,10 +65,10 @@ impl CaEndpoint {
     /// POSTs one DER-encoded PKIMessage and returns the answer's body.
     pub(crate) fn exchange(&self, message: &[u8]) -> Result<Vec<u8>, TransportFault> {
         let mut stream = self.connect().map_err(TransportFault::Unreachable)?;
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
         let head = format!(
-            "POST {} HTTP/1.1\r\nHost: {}:{}\r\nContent-Type: application/pkixcmp\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "POST {} HTTP/1.1\r\nHost: {host}:{}\r\nContent-Type: application/pkixcmp\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             self.path,
-            self.host,
             self.port,
             message.len()
         );
@@ -107,11 +107,8 @@ impl CaEndpoint {
 
 impl std::fmt::Display for CaEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.host.contains(':') {
-            write!(f, "http://[{}]:{}{}", self.host, self.port, self.path)
-        } else {
-            write!(f, "http://{}:{}{}", self.host, self.port, self.path)
-        }
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        write!(f, "http://{host}:{}{}", self.port, self.path)
     }
 }
 
@@ -164,6 +161,8 @@ mod tests {
         assert_eq!((e.host.as_str(), e.port, e.path.as_str()), ("ca.example", 8080, "/pkix/"));
         let e = CaEndpoint::parse("http://ca.example").expect("valid");
         assert_eq!((e.port, e.path.as_str()), (80, "/"));
+        let e = CaEndpoint::parse("http://[::1]:8080/").expect("valid");
+        assert_eq!((e.host.as_str(), e.to_string().as_str()), ("::1", "http://[::1]:8080/"));
         assert_eq!(CaEndpoint::parse("https://ca.example/"), None);
         assert_eq!(CaEndpoint::parse("http://:80/"), None);
         assert_eq!(CaEndpoint::parse("http://ca.example:http/"), None);

@@ -37,9 +37,7 @@ use eid::crypto::OsRandomness;
 use eid::cv_request::{self, CvRequest, CvRequestError};
 use eid::cvc::{Cvc, CvcDate, CvcError, TerminalChain};
 use eid::terminal_auth::{TaError, TerminalKey};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -136,9 +134,9 @@ pub fn request(dir: &Path) -> Result<RenewalRequest, RenewalError> {
 
     let renewal = dir.join("renewal");
     fs::create_dir_all(&renewal).map_err(write_error(&renewal))?;
-    write_atomically(&renewal.join("terminal.pkcs8"), &key.to_der())?;
+    write_private(&renewal.join("terminal.pkcs8"), &key.to_der())?;
     let path = renewal.join("request.cvreq");
-    write_atomically(&path, &der)?;
+    write_private(&path, &der)?;
     tracing::info!(%chr, authenticated = current_key.is_some(), path = %path.display(), "eID certificate request made: hand it to the document verifier");
     Ok(RenewalRequest { path, chr, authenticated: current_key.is_some() })
 }
@@ -180,7 +178,7 @@ pub fn install(dir: &Path, terminal: &[u8], new_dv: Option<&[u8]>) -> Result<Ins
         ("terminal.cvcert", terminal),
         ("terminal.pkcs8", &key_der),
     ] {
-        write_synced(&next.join(name), bytes)?;
+        write_private(&next.join(name), bytes)?;
     }
     sync_dir(&next)?;
     exchange(&next, &terminal_dir)?;
@@ -205,20 +203,10 @@ fn remove_stray(dir: &Path) -> Result<(), RenewalError> {
     Ok(())
 }
 
-/// Writes `bytes` to a new file readable only by this user, synced.
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), RenewalError> {
-    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(write_error(path))?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(write_error(path))
-}
-
-/// Replaces `path` by a file holding `bytes`, through a synced temporary
-/// file and a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RenewalError> {
-    let temporary = path.with_extension("partial");
-    let _ = fs::remove_file(&temporary);
-    write_synced(&temporary, bytes)?;
-    fs::rename(&temporary, path).map_err(write_error(path))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
+/// Writes `bytes` to `path`, readable only by this user, synced, replacing
+/// it atomically ([`session::private_file`]).
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), RenewalError> {
+    session::private_file::write(path, bytes).map_err(write_error(path))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), RenewalError> {

@@ -53,11 +53,12 @@ mod machine;
 mod payload;
 mod pin;
 mod pin_entry;
+pub mod private_file;
 mod receipt;
 mod slot;
 pub mod staff_code;
 mod text;
-mod tracking;
+pub mod tracking;
 mod transparency;
 
 pub use accessibility::Accessibility;

@@ -12,7 +12,9 @@
 use rand::Rng;
 use std::fmt;
 
-const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKLMNPQRSTVWXYZ";
+/// The characters of codes typed at the terminal: digits and capitals
+/// without 0, 1, I, O and U, which are easily confused or spell words.
+pub const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKLMNPQRSTVWXYZ";
 const LEN: usize = TrackingNumber::LEN;
 /// Characters per group when a number is shown or read aloud.
 const GROUP: usize = 4;
@@ -117,13 +119,16 @@ impl fmt::Debug for TrackingNumber {
     }
 }
 
-fn value(c: u8) -> usize {
+/// The position of `c` in [`ALPHABET`] (0 for a character outside it).
+pub fn value(c: u8) -> usize {
     ALPHABET.iter().position(|&a| a == c).unwrap_or(0)
 }
 
-/// The check character over the eleven payload characters: the one that
-/// makes `sum((i + 2) * value_i) + check` divisible by 31.
-fn check_char(payload: &[u8]) -> u8 {
+/// The check character over `payload` (characters of [`ALPHABET`]): the one
+/// that makes `sum((i + 2) * value_i) + check` divisible by 31, so that a
+/// code with one character mistyped, or two neighbours swapped, is refused.
+/// The tracking number and the enrolment code use it.
+pub fn check_char(payload: &[u8]) -> u8 {
     let n = ALPHABET.len();
     let sum: usize = payload.iter().enumerate().map(|(i, &c)| (i + 2) * value(c)).sum();
     ALPHABET[(n - sum % n) % n]

@@ -24,10 +24,10 @@
 //! tool that hands out the code stores the reference and the secret as
 //! text.
 
+use session::tracking::{ALPHABET, check_char};
 use std::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKLMNPQRSTVWXYZ";
 const REFERENCE_LEN: usize = 4;
 const SECRET_LEN: usize = 11;
 const LEN: usize = EnrolmentCode::LEN;
@@ -101,17 +101,6 @@ impl fmt::Debug for EnrolmentCode {
     }
 }
 
-fn value(c: u8) -> usize {
-    ALPHABET.iter().position(|&a| a == c).unwrap_or(0)
-}
-
-/// The character that makes `sum((i + 2) * value_i) + check` divisible by 31.
-fn check_char(payload: &[u8]) -> u8 {
-    let n = ALPHABET.len();
-    let sum: usize = payload.iter().enumerate().map(|(i, &c)| (i + 2) * value(c)).sum();
-    ALPHABET[(n - sum % n) % n]
-}
-
 /// Grouped for display on the CA side and in tests: `K7Q4-9XM2-T5HB-3C8L`.
 /// Only the CA's tool (and tests) make codes; the terminal only parses them.
 pub fn format_code(reference: &str, secret: &str) -> Option<String> {
@@ -128,6 +117,7 @@ pub fn format_code(reference: &str, secret: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use session::tracking::value;
 
     fn valid() -> String {
         format_code("K7Q4", "9XM2T5HB3C8").expect("valid payload")

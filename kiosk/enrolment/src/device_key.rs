@@ -9,12 +9,12 @@
 //! `ECPrivateKey` DER file (RFC 5915) of mode 0600, readable only by the
 //! kiosk's user.
 
-use crate::private_file;
 use der::asn1::{BitString, ObjectIdentifier as Oid, OctetStringRef};
 use der::{Decode, Encode, Sequence};
 use ecdsa::signature::Signer;
 use elliptic_curve::sec1::ToSec1Point;
 use p256::ecdsa::{Signature, SigningKey};
+use session::private_file;
 use spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
 use std::fmt;
 use std::io;

@@ -15,9 +15,9 @@
 
 use crate::device_key::{ECDSA_WITH_SHA256, ID_EC_PUBLIC_KEY, SECP256R1};
 use crate::error::EnrolmentError;
-use crate::private_file;
 use der::{Encode, EncodePem};
 use ecdsa::signature::Verifier;
+use session::private_file;
 use spki::SubjectPublicKeyInfoOwned;
 use std::path::{Path, PathBuf};
 use x509_cert::Certificate;

@@ -41,7 +41,6 @@ pub mod code;
 pub mod device_key;
 mod error;
 mod issued;
-mod private_file;
 mod protection;
 mod transport;
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Files only the kiosk's user may read, replaced atomically.
+//! Files only the kiosk's user may read (keys, certificates), replaced
+//! atomically.
 //!
 //! The content goes to a temporary file created with mode 0600 in the same
 //! folder, is fsynced, then renamed over the target and the folder fsynced:
@@ -12,7 +13,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Writes `content` to `path` (mode 0600), replacing it atomically.
-pub(crate) fn write(path: &Path, content: &[u8]) -> io::Result<()> {
+pub fn write(path: &Path, content: &[u8]) -> io::Result<()> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
     let mut temporary_name = name.to_os_string();

@@ -143,7 +143,7 @@ pub(super) fn show(
         api.set_qr_code(qr_image(&status_url));
         images.qr_for = Some(status_url);
     }
-    let key = (view.tracking.to_string(), lang.clone());
+    let key = (view.tracking.to_string(), *lang);
     if print_state == PrintState::Failed && images.paper_for.as_ref() != Some(&key) {
         let raster = printer::render(&paper(view, lang, config, clock), paper_width(&config.terminal));
         let pixels = rgb(&raster.to_luma8());

@@ -57,7 +57,17 @@ pub(crate) fn connect(terminal: &Rc<RefCell<Terminal>>) {
     on!(on_citizen_ends_assist, Event::CitizenEndsAssist);
 
     let send = sender(terminal);
-    api.on_set_language(move |code| send(Event::SetLanguage(Lang::from_code(&code))));
+    api.on_set_language(move |code| {
+        if let Some(lang) = Lang::from_code(&code) {
+            send(Event::SetLanguage(lang));
+        }
+    });
+    let send = sender(terminal);
+    api.on_staff_set_language(move |code| {
+        if let Some(lang) = Lang::from_code(&code) {
+            send(Event::Staff(StaffAction::SetLanguage(lang)));
+        }
+    });
     let send = sender(terminal);
     api.on_choose_service(move |id| send(Event::ChooseService(id.into())));
     let send = sender(terminal);
@@ -119,8 +129,6 @@ fn staff_action(action: StaffActionId) -> StaffAction {
         StaffActionId::CloseTasks => StaffAction::CloseTasks,
         StaffActionId::PaperRefilled => StaffAction::PaperRefilled,
         StaffActionId::TestPrint => StaffAction::TestPrint,
-        StaffActionId::LanguageDe => StaffAction::SetLanguage(Lang::german()),
-        StaffActionId::LanguageEn => StaffAction::SetLanguage(Lang::english()),
         StaffActionId::LargeText => StaffAction::ToggleLargeText,
         StaffActionId::Contrast => StaffAction::ToggleContrast,
         StaffActionId::OutOfServiceMaintenance => StaffAction::OutOfService(OutOfServiceReason::Maintenance),

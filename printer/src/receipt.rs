@@ -6,7 +6,8 @@
 //! the service and the *kinds* of card data that were transmitted ("Name, Anschrift → Bürgeramt") are enough
 //! for the citizen to follow up. This crate prints exactly what it is given and logs none of it.
 
-/// A receipt whose text is already in the session's language (German or English); this crate translates nothing.
+/// A receipt whose text is already in the citizen's language, or in German where the printer lacks that
+/// language's letters ([`Receipt::printable`]); this crate translates nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     /// Issuing authority, e.g. "Stadt Musterstadt".
@@ -28,4 +29,55 @@ pub struct Receipt {
     pub details: Vec<(String, String)>,
     /// Optional closing text in small type.
     pub footer: Option<String>,
+}
+
+impl Receipt {
+    /// Whether the printer can print every character of this receipt: its
+    /// raster fonts are ISO 8859-15 (Latin-9) and its text mode is code page
+    /// 858, so German, English and Leichte Sprache print, while Turkish (ğ,
+    /// ş, ı), Cyrillic and Arabic do not. Typographic characters with a
+    /// Latin-9 look-alike (dashes, quotes) count as printable.
+    pub fn printable(&self) -> bool {
+        let texts = [&self.municipality, &self.title, &self.service, &self.issued_at, &self.tracking_label]
+            .into_iter()
+            .chain([&self.tracking_number])
+            .chain(self.details.iter().flat_map(|(label, value)| [label, value]))
+            .chain(&self.footer);
+        texts.into_iter().all(|text| {
+            crate::layout::latin9(text).chars().all(|c| {
+                let latin9 = matches!(c, ' '..='~' | '\u{a0}'..='\u{ff}' | '€' | 'Š' | 'š' | 'Ž' | 'ž' | 'Œ' | 'œ' | 'Ÿ')
+                    && !matches!(c, '¤' | '¦' | '¨' | '´' | '¸' | '¼' | '½' | '¾');
+                (latin9 && crate::codepage::encode_char(c) != b'?') || c == '?'
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::Receipt;
+
+    fn receipt(service: &str) -> Receipt {
+        Receipt {
+            municipality: "Stadt Musterstadt".into(),
+            title: "Eingangsbestätigung".into(),
+            service: service.into(),
+            issued_at: "22.11.2026, 14:05".into(),
+            tracking_label: "Vorgangsnummer".into(),
+            tracking_number: "BT7K-4Q9X-M2".into(),
+            status_url: "https://example.invalid/status/BT7K4Q9XM2".into(),
+            details: vec![("Gebühr".into(), "45,00 €".into())],
+            footer: Some("Den Stand sehen Sie über den QR-Code – „jederzeit“.".into()),
+        }
+    }
+
+    #[test]
+    fn german_english_and_leichte_sprache_print_and_other_scripts_do_not() {
+        assert!(receipt("Sperrmüllabholung").printable());
+        assert!(receipt("Sperr-Müll abholen").printable());
+        assert!(receipt("Bulky-waste pickup").printable());
+        assert!(!receipt("Hacimli atık toplama").printable(), "Turkish dotless i");
+        assert!(!receipt("Вывоз крупногабаритного мусора").printable());
+        assert!(!receipt("جمع النفايات الكبيرة").printable());
+    }
 }

@@ -337,6 +337,24 @@ mod tests {
     }
 
     #[test]
+    fn every_card_item_name_and_receipt_label_exists_in_every_language() {
+        let texts: toml::Table = toml::from_str(DEFAULT_TEXTS).unwrap();
+        let mut seen = 0;
+        let mut missing = Vec::new();
+        for (section, entries) in &texts {
+            for (key, value) in entries.as_table().unwrap() {
+                let text: Localized = value.clone().try_into().unwrap();
+                seen += 1;
+                if let Some(lang) = text.missing() {
+                    missing.push(format!("{section}.{key}: {}", lang.code()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "texts.toml lacks {missing:?}");
+        assert_eq!(seen, CardItem::ALL.len() + 16, "the check saw every item and label");
+    }
+
+    #[test]
     fn the_status_url_carries_the_tracking_number_without_separators() {
         let config = Config::defaults().unwrap();
         let number = TrackingNumber::generate(&mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(5));

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod demo;
 pub mod demo_portal;
 pub mod simulated_reader;
+pub mod text_fit;
 pub mod touch;
 #[cfg(test)]
 mod ui_tests;

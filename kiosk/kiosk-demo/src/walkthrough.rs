@@ -9,7 +9,7 @@ use crate::touch::Touchscreen;
 use anyhow::{Context, Result, bail};
 use kiosk::Terminal;
 use session::journey::{PinService, PrintState};
-use session::{IdentifyStep, Pin, Screen as Step, Session, SlotKind, StaffSeeds};
+use session::{Event, IdentifyStep, Lang, Pin, Screen as Step, Session, SlotKind, StaffSeeds};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -73,7 +73,28 @@ pub struct Walkthrough<C: CardInHand> {
     taps: usize,
     screenshots: Vec<PathBuf>,
     staff: Option<StaffSeeds>,
+    every_language: bool,
+    misfits: Vec<ScreenMisfit>,
 }
+
+/// A text that did not fit its box, on which screen, in which language and
+/// presentation.
+#[derive(Debug, Clone)]
+pub struct ScreenMisfit {
+    /// The screenshot's name.
+    pub screen: String,
+    /// The language's code.
+    pub lang: &'static str,
+    /// `plain`, `large-text` or `high-contrast`.
+    pub presentation: &'static str,
+    /// The text and its box.
+    pub misfit: crate::text_fit::Misfit,
+}
+
+/// The presentations every screen is photographed in: as it starts, with
+/// large text, with high contrast.
+const PRESENTATIONS: [(&str, Option<Event>); 3] =
+    [("plain", None), ("large-text", Some(Event::ToggleLargeText)), ("high-contrast", Some(Event::ToggleContrast))];
 
 impl<C: CardInHand> Walkthrough<C> {
     /// A citizen with `card` in front of `terminal`, photographing each
@@ -86,7 +107,31 @@ impl<C: CardInHand> Walkthrough<C> {
         dir: Option<PathBuf>,
         printer_dir: Option<PathBuf>,
     ) -> Self {
-        Walkthrough { terminal, card, screen, dir, printer_dir, taps: 0, screenshots: Vec::new(), staff: None }
+        Walkthrough {
+            terminal,
+            card,
+            screen,
+            dir,
+            printer_dir,
+            taps: 0,
+            screenshots: Vec::new(),
+            staff: None,
+            every_language: false,
+            misfits: Vec::new(),
+        }
+    }
+
+    /// Photographs every screen in every language, plain, with large text
+    /// and with high contrast (into a folder per screen), and checks each
+    /// time that every text fits its box; the citizen still taps in German.
+    pub fn in_every_language(mut self) -> Self {
+        self.every_language = true;
+        self
+    }
+
+    /// The texts that did not fit, on the screens photographed so far.
+    pub fn misfits(&self) -> &[ScreenMisfit] {
+        &self.misfits
     }
 
     /// With a staff member who joins the request on the form with a code
@@ -216,6 +261,46 @@ impl<C: CardInHand> Walkthrough<C> {
                 self.screen.render();
             }
         }
+        if self.every_language {
+            self.shoot_every_language(name)?;
+        }
+        Ok(())
+    }
+
+    /// The screen shown now in every language and presentation, then back
+    /// in German as it was. The settings go straight to the terminal, so
+    /// nothing waits for the devices meanwhile.
+    fn shoot_every_language(&mut self, name: &str) -> Result<()> {
+        let folder = self.dir.as_ref().map(|dir| dir.join(format!("{:02}-{name}", self.screenshots.len())));
+        if let Some(folder) = &folder {
+            std::fs::create_dir_all(folder)?;
+        }
+        for (presentation, toggle) in &PRESENTATIONS {
+            if let Some(toggle) = toggle {
+                self.terminal.borrow_mut().handle(toggle.clone());
+            }
+            for lang in Lang::ALL {
+                self.terminal.borrow_mut().handle(Event::SetLanguage(lang));
+                match &folder {
+                    Some(folder) => self.screen.save(&folder.join(format!("{}-{presentation}.png", lang.code())))?,
+                    None => {
+                        self.screen.render();
+                    }
+                }
+                let app = self.app();
+                self.misfits.extend(crate::text_fit::misfits(&app).into_iter().map(|misfit| ScreenMisfit {
+                    screen: name.to_owned(),
+                    lang: lang.code(),
+                    presentation,
+                    misfit,
+                }));
+            }
+            if let Some(toggle) = toggle {
+                self.terminal.borrow_mut().handle(toggle.clone());
+            }
+        }
+        self.terminal.borrow_mut().handle(Event::SetLanguage(Lang::German));
+        self.screen.render();
         Ok(())
     }
 

@@ -17,7 +17,7 @@ pub mod receipt;
 mod request;
 mod status_check;
 
-use crate::{Api, App, NoticeId, ScreenId, ServiceTile, SetupProblemId, Theme};
+use crate::{Api, App, LanguageChoice, NoticeId, ScreenId, ServiceTile, SetupProblemId, Theme};
 use chrono::{DateTime, Local};
 use session::{Config, Lang, Millis, Notice, ReceiptView, Screen, Secret, Session, WipeReason};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -123,8 +123,11 @@ impl View {
         let theme = app.global::<Theme>();
         theme.set_large_text(settings.large_text);
         theme.set_high_contrast(settings.high_contrast);
+        theme.set_rtl(lang.right_to_left());
 
+        show_languages(&api);
         api.set_lang(text(lang.code()));
+        api.set_next_lang(text(next_language(*lang).code()));
         api.set_screen(screen_id(session.screen()));
         api.set_warning_seconds(session.warning_seconds_left(now).map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX)));
         api.set_notice(match session.notice() {
@@ -183,12 +186,54 @@ impl View {
         if let Err(error) = slint::select_bundled_translation(code) {
             tracing::warn!(?error, lang = lang.code(), "no translation for this language");
         }
-        self.shown_lang = Some(lang.clone());
+        self.shown_lang = Some(*lang);
     }
 }
 
+/// The languages on offer, written once: they are the same in every
+/// session, and writing them again would rebuild their buttons.
+fn show_languages(api: &Api<'_>) {
+    use slint::Model;
+    if api.get_languages().row_count() == Lang::ALL.len() {
+        return;
+    }
+    let choices: Vec<LanguageChoice> = Lang::ALL
+        .into_iter()
+        .map(|lang| LanguageChoice {
+            code: text(lang.code()),
+            name: text(lang.native_name()),
+            short: text(short_name(lang)),
+        })
+        .collect();
+    let rows: Vec<ModelRc<LanguageChoice>> =
+        choices.chunks(4).map(|row| ModelRc::new(VecModel::from(row.to_vec()))).collect();
+    api.set_language_rows(ModelRc::new(VecModel::from(rows)));
+    api.set_languages(ModelRc::new(VecModel::from(choices)));
+}
+
+/// The header's short name of a language, in its own script, so that a
+/// citizen finds theirs without reading German or English first.
+fn short_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::German => "DE",
+        Lang::EasyGerman => "LS",
+        Lang::English => "EN",
+        Lang::Turkish => "TR",
+        Lang::Arabic => "عربي",
+        Lang::Ukrainian => "УКР",
+        Lang::Russian => "РУС",
+    }
+}
+
+/// The language after `lang` in the welcome screen's order: the staff's
+/// language button steps through them.
+fn next_language(lang: Lang) -> Lang {
+    let at = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
+    Lang::ALL[(at + 1) % Lang::ALL.len()]
+}
+
 fn time_visible(session: &Session, now: Millis) -> TimeVisible {
-    (session.screen(), session.warning_seconds_left(now), session.notice(), session.lang().clone())
+    (session.screen(), session.warning_seconds_left(now), session.notice(), *session.lang())
 }
 
 fn screen_id(screen: Screen) -> ScreenId {

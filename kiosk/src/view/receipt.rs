@@ -22,8 +22,17 @@ pub fn paper_width(settings: &TerminalSettings) -> printer::PaperWidth {
     if settings.paper_width_mm == 58 { printer::PaperWidth::Mm58 } else { printer::PaperWidth::Mm80 }
 }
 
-/// The paper receipt, in `lang`.
+/// The paper receipt, in `lang` where the printer's fonts have its letters
+/// (German, Leichte Sprache, English), in German otherwise (Turkish,
+/// Arabic, Ukrainian, Russian): a receipt in German that the town hall can
+/// read is worth more than one in the citizen's language printed as
+/// question marks.
 pub(super) fn paper(view: &ReceiptView, lang: &Lang, config: &Config, clock: &WallClock) -> printer::Receipt {
+    let paper = paper_in(view, lang, config, clock);
+    if paper.printable() { paper } else { paper_in(view, &Lang::German, config, clock) }
+}
+
+fn paper_in(view: &ReceiptView, lang: &Lang, config: &Config, clock: &WallClock) -> printer::Receipt {
     let label = |l: ReceiptLabel| config.texts.receipt(l, lang).to_owned();
     let mut details = Vec::new();
     if let Some(slot) = &view.slot {
@@ -74,8 +83,14 @@ fn assisted(view: &ReceiptView, lang: &Lang, config: &Config) -> Option<String> 
     Some(format!("{}{}", config.texts.receipt(ReceiptLabel::AssistedShown, lang), names.join(", ")))
 }
 
-/// The staff's test receipt: the terminal's own data, no citizen's.
+/// The staff's test receipt: the terminal's own data, no citizen's; in
+/// German where the printer lacks the letters of `lang`, as [`paper`].
 pub(super) fn test_paper(lang: &Lang, config: &Config, clock: &WallClock, now: Millis) -> printer::Receipt {
+    let paper = test_paper_in(lang, config, clock, now);
+    if paper.printable() { paper } else { test_paper_in(&Lang::German, config, clock, now) }
+}
+
+fn test_paper_in(lang: &Lang, config: &Config, clock: &WallClock, now: Millis) -> printer::Receipt {
     let label = |l: ReceiptLabel| config.texts.receipt(l, lang).to_owned();
     printer::Receipt {
         municipality: config.terminal.municipality.clone(),
@@ -128,7 +143,7 @@ pub(super) fn show(
         api.set_qr_code(qr_image(&status_url));
         images.qr_for = Some(status_url);
     }
-    let key = (view.tracking.to_string(), lang.clone());
+    let key = (view.tracking.to_string(), *lang);
     if print_state == PrintState::Failed && images.paper_for.as_ref() != Some(&key) {
         let raster = printer::render(&paper(view, lang, config, clock), paper_width(&config.terminal));
         let pixels = rgb(&raster.to_luma8());
@@ -164,4 +179,26 @@ fn qr_image(url: &str) -> Image {
         .collect();
     let side = u32::try_from(side).unwrap_or(0);
     Image::from_rgb8(SharedPixelBuffer::clone_from_slice(&pixels, side, side))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_is_in_the_citizens_language_where_the_printer_has_its_letters_and_in_german_otherwise() {
+        let config = Config::defaults().unwrap();
+        let clock = WallClock::new();
+        let title = |lang: Lang| config.texts.receipt(ReceiptLabel::TestPrint, &lang).to_owned();
+        for lang in Lang::ALL {
+            let paper = test_paper(&lang, &config, &clock, Millis(0));
+            assert!(paper.printable(), "{lang:?}");
+            let expected = match lang {
+                Lang::German | Lang::EasyGerman | Lang::English => title(lang),
+                Lang::Turkish | Lang::Arabic | Lang::Ukrainian | Lang::Russian => title(Lang::German),
+            };
+            assert_eq!(paper.title, expected, "{lang:?}");
+        }
+        assert_ne!(title(Lang::EasyGerman), title(Lang::German), "Leichte Sprache has its own words");
+    }
 }

@@ -357,7 +357,7 @@ impl Request {
                     if let Some(TransparencyEntry::Handover { delivered: logged, .. }) = self.log.last_mut() {
                         *logged = delivered;
                     }
-                    let print = Effect::Print { receipt: view.clone(), lang: ctx.lang.clone() };
+                    let print = Effect::Print { receipt: view.clone(), lang: *ctx.lang };
                     (RequestStep::Receipt(Receipt { view, print: PrintState::Printing }), vec![print])
                 }
                 Err(failure) => {

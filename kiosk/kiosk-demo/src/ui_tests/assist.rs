@@ -39,15 +39,30 @@ fn assert_shows_nothing_of_the_citizen(walk: &Walk) {
     assert!(leaked.is_empty(), "the helper can read {leaked:?}");
 }
 
-/// Photographs the screen as the helper sees it, in German and, switched
-/// by staff, in English, and checks both show nothing of the citizen.
-fn both_languages(walk: &mut Walk, name: &str) -> Result<()> {
-    assert_shows_nothing_of_the_citizen(walk);
-    walk.shot(&format!("{name}-de"))?;
-    walk.tap("Personal: Sprache")?;
-    assert_shows_nothing_of_the_citizen(walk);
-    walk.shot(&format!("{name}-en"))?;
-    walk.tap("Staff: language")
+/// The staff's language button, labelled in each language of
+/// `Lang::ALL`, the order the button steps through them.
+const STAFF_LANGUAGE: [&str; 7] = [
+    "Personal: Sprache",
+    "Personal: Sprache",
+    "Staff: language",
+    "Personel: dil",
+    "الموظفون: اللغة",
+    "Персонал: мова",
+    "Персонал: язык",
+];
+
+/// Photographs the screen as the helper sees it in every language, switched
+/// by staff one after the other and back to German, and checks that none
+/// shows anything of the citizen.
+fn every_language(walk: &mut Walk, name: &str) -> Result<()> {
+    for (lang, label) in session::Lang::ALL.into_iter().zip(STAFF_LANGUAGE) {
+        assert_eq!(*walk.terminal().session().lang(), lang, "the staff's button steps through the languages");
+        assert_shows_nothing_of_the_citizen(walk);
+        walk.shot(&format!("{name}-{}", lang.code()))?;
+        walk.tap(label)?;
+    }
+    assert_eq!(*walk.terminal().session().lang(), session::Lang::German);
+    Ok(())
 }
 
 fn wait_for_pin_pad(walk: &mut Walk) -> Result<()> {
@@ -78,22 +93,22 @@ fn assist_mode_masks_the_citizens_data_on_every_screen_and_renders_none_of_it() 
     walk.shot("consent")?;
     walk.tap("Ja, bitte helfen Sie mir")?;
     assert!(matches!(walk.terminal().session().help().staff, Staff::Assisting(_)));
-    both_languages(&mut walk, "catalogue")?;
+    every_language(&mut walk, "catalogue")?;
     walk.tap("Sperrmüllabholung")?;
-    both_languages(&mut walk, "information")?;
+    every_language(&mut walk, "information")?;
     walk.tap("Zustimmen und weiter")?;
     let card = walk.card().clone();
     card.slot.insert(&card.file)?;
     wait_for_pin_pad(&mut walk)?;
     assert_says(&walk, "Bitte schauen Sie weg – die Bürgerin gibt jetzt die PIN ein");
-    both_languages(&mut walk, "identify-look-away")?;
+    every_language(&mut walk, "identify-look-away")?;
     insert_card_and_type_pin(&mut walk, "123456")?;
     walk.tap("Bestätigen")?;
     walk.expect(Step::Form)?;
     walk.type_text("Sofa")?;
     walk.tap("Menge in Kubikmetern (1 bis 8)")?;
     walk.tap("3")?;
-    both_languages(&mut walk, "form")?;
+    every_language(&mut walk, "form")?;
     walk.tap("Welche Gegenstände? der Helferin zeigen")?;
     let shown = all_texts(&walk.app());
     assert!(shown.iter().any(|t| t == "Sofa"), "the citizen showed the items to the helper: {shown:#?}");
@@ -101,21 +116,21 @@ fn assist_mode_masks_the_citizens_data_on_every_screen_and_renders_none_of_it() 
     walk.shot("form-one-shown")?;
     walk.tap("Personal: weiter")?;
     walk.expect(Step::Booking)?;
-    both_languages(&mut walk, "booking")?;
+    every_language(&mut walk, "booking")?;
     let slot = first_slot(&walk)?;
     walk.tap(&slot)?;
     walk.tap("Personal: weiter")?;
     walk.expect(Step::Review)?;
-    both_languages(&mut walk, "review")?;
+    every_language(&mut walk, "review")?;
     walk.tap("Ich bin einverstanden, dass dieser Antrag mit den angezeigten Daten an den Empfänger gesendet wird.")?;
     walk.tap("Antrag senden")?;
     walk.wait_until("the printer", |s| {
         crate::walkthrough::print_state(s).is_some_and(|p| p != session::PrintState::Printing)
     })?;
     assert_says(&walk, "Assistenz: durch Personal; Sie zeigten: Welche Gegenstände?");
-    both_languages(&mut walk, "receipt")?;
+    every_language(&mut walk, "receipt")?;
     walk.tap("Fertig")?;
-    both_languages(&mut walk, "take-card")?;
+    every_language(&mut walk, "take-card")?;
     card.slot.remove();
     walk.wait_until("the wipe", |s| s.screen() == Step::Welcome)?;
     assert!(matches!(walk.terminal().session().help().staff, Staff::Away), "the wipe ends the assistance");
@@ -151,17 +166,17 @@ fn staff_help_with_the_status_check_and_look_away_in_the_pin_service() -> Result
     walk.tap("Stand meines Antrags")?;
     unlock(&mut walk, &staff_seeds()?.staff)?;
     walk.tap("Ja, bitte helfen Sie mir")?;
-    both_languages(&mut walk, "status-entry")?;
+    every_language(&mut walk, "status-entry")?;
     walk.tap("Personal: zurück")?;
     walk.expect(Step::Catalogue)?;
     walk.tap("PIN meines Ausweises ändern")?;
-    both_languages(&mut walk, "pin-service")?;
+    every_language(&mut walk, "pin-service")?;
     walk.tap("PIN ändern")?;
     let card = walk.card().clone();
     card.slot.insert(&card.file)?;
     wait_for_pin_pad(&mut walk)?;
     assert_says(&walk, "Bitte schauen Sie weg – die Bürgerin gibt jetzt die PIN ein");
-    both_languages(&mut walk, "pin-service-look-away")?;
+    every_language(&mut walk, "pin-service-look-away")?;
     walk.tap("Personal: Sitzung beenden")?;
     walk.expect(Step::Welcome)?;
     assert!(matches!(walk.terminal().session().help().staff, Staff::Away));

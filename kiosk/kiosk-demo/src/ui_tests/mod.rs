@@ -9,6 +9,7 @@
 
 mod assist;
 mod citizen;
+mod languages;
 mod out_of_service;
 
 use crate::demo::{SpecimenCard, default_card_file, terminal};

@@ -37,6 +37,11 @@ pub fn run() -> Result<()> {
     // (pcscd, a serial line, the portal over mutual TLS), the simulated card
     // and the portal outside the measured process.
     let driver = std::env::current_exe()?.with_file_name("kiosk-scripted");
+    anyhow::ensure!(
+        driver.exists(),
+        "{} is missing: build both binaries with `cargo build --release -p kiosk-demo --bins` (`cargo run` builds only kiosk-demo)",
+        driver.display()
+    );
     println!("appliance_session_pss_mib: {:.1} MiB", appliance::session_pss_mib(&driver)?);
     let mut receipt = printer::bench::figures(20);
     for baud in [115_200, 9600] {

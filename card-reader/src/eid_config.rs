@@ -353,7 +353,7 @@ pub(crate) fn today() -> CvcDate {
 /// How many days before its end the authorisation's expiry is warned about.
 /// Terminal certificates live for days, so a warning from two days ahead
 /// leaves the maintainer (or the fleet's renewal) a working day.
-const RENEW_AHEAD_DAYS: u64 = 2;
+pub const RENEW_AHEAD_DAYS: u64 = 2;
 
 /// The date `days` from today (UTC).
 fn day_in(days: u64) -> CvcDate {

@@ -25,13 +25,13 @@ pub mod renewal;
 
 pub use authorisation::{Authorisation, AuthorisationChange};
 pub use block_list::{BlockList, BlockListError};
-pub use eid_config::{EidConfig, EidConfigError};
+pub use eid_config::{EidConfig, EidConfigError, RENEW_AHEAD_DAYS};
 pub use eid_fault::EidFault;
 pub use eid_reader::{ApduTransport, EidReader, EidSession, OperationStats, TransportError};
 pub use pin_pad::PinPadReader;
 pub use session::PinEntry;
 
-use session::{CardData, CardError, CardItem, Fault, Pin};
+use session::{CardData, CardDate, CardError, CardItem, Fault, Pin};
 use std::time::Duration;
 
 /// What happens at the reader.
@@ -117,4 +117,11 @@ pub trait CardReader: Send {
 
     /// Unblocks a blocked PIN with the PUK.
     fn unblock_pin(&mut self, puk: &Pin) -> Result<(), CardError>;
+
+    /// The last day the eID authorisation the reader authenticates with is
+    /// valid (TR-03110-3 C.1.5), for the staff's health page; `None` while
+    /// the reader has none loaded.
+    fn authorisation_valid_until(&self) -> Option<CardDate> {
+        None
+    }
 }

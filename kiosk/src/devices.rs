@@ -10,7 +10,7 @@ use chrono::{Datelike, Local, Timelike};
 use portal::{Delivery, DeliveryState, Portal, PortalError, SlotOffer, Submission};
 use printer::{PrintWorker, Receipt, ReceiptPrinter};
 use session::{
-    Booking, CardError, CardItem, Delivered, Event, Fault, Pin, RequestState, Slot, SlotKind, StatusOutcome,
+    Booking, CardDate, CardError, CardItem, Delivered, Event, Fault, Pin, RequestState, Slot, SlotKind, StatusOutcome,
     SubmissionDraft, SubmitFailure, TrackingNumber,
 };
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -46,6 +46,9 @@ enum CardCommand {
 pub struct Health {
     /// Whether the card reader is there (`None`: it has not said yet).
     pub reader_present: Option<bool>,
+    /// The last day of the eID authorisation the reader uses (`None`: none
+    /// loaded yet).
+    pub eid_valid_until: Option<CardDate>,
     /// The printer's last status and fault.
     pub printer: printer::PrinterHealth,
     /// The store-and-forward queue, if the portal has one.
@@ -56,6 +59,7 @@ pub struct Health {
 pub struct Devices {
     card: Sender<CardCommand>,
     reader_present: Arc<Mutex<Option<bool>>>,
+    eid_valid_until: Arc<Mutex<Option<CardDate>>>,
     portal: Arc<dyn Portal>,
     printer: PrintWorker,
     events: Sender<Event>,
@@ -74,11 +78,13 @@ impl Devices {
         let card_events = events.clone();
         let reader_present = Arc::new(Mutex::new(None));
         let present = Arc::clone(&reader_present);
+        let eid_valid_until = Arc::new(Mutex::new(None));
+        let valid_until = Arc::clone(&eid_valid_until);
         thread::Builder::new()
             .name("card".into())
-            .spawn(move || card_thread(reader, &commands, &card_events, &present))?;
+            .spawn(move || card_thread(reader, &commands, &card_events, &present, &valid_until))?;
         let printer = PrintWorker::spawn(printer)?;
-        Ok(Devices { card, reader_present, portal, printer, events, inbox })
+        Ok(Devices { card, reader_present, eid_valid_until, portal, printer, events, inbox })
     }
 
     /// How the devices stand now. Asks no device: it reports what the
@@ -86,6 +92,7 @@ impl Devices {
     pub fn health(&self) -> Health {
         Health {
             reader_present: *self.reader_present.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+            eid_valid_until: *self.eid_valid_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
             printer: self.printer.health(),
             queue: self.portal.queue_health(),
         }
@@ -199,6 +206,7 @@ fn card_thread(
     commands: &Receiver<CardCommand>,
     events: &Sender<Event>,
     reader_present: &Mutex<Option<bool>>,
+    eid_valid_until: &Mutex<Option<CardDate>>,
 ) {
     loop {
         let answer = match commands.try_recv() {
@@ -248,6 +256,7 @@ fn card_thread(
             return;
         }
         let happened = reader.next_event(Duration::from_millis(30));
+        *eid_valid_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = reader.authorisation_valid_until();
         if let Some(present) = match happened {
             Some(CardEvent::ReaderGone) => Some(false),
             Some(CardEvent::ReaderBack | CardEvent::Inserted | CardEvent::Removed) => Some(true),

@@ -210,6 +210,10 @@ impl PcscReader {
 }
 
 impl CardReader for PcscReader {
+    fn authorisation_valid_until(&self) -> Option<session::CardDate> {
+        Some(self.authorisation.valid_until())
+    }
+
     fn next_event(&mut self, timeout: Duration) -> Option<CardEvent> {
         if let Some(change) = self.authorisation.poll() {
             return Some(change.into());

@@ -10,7 +10,7 @@ use crate::{
 };
 use session::assist::{OutOfServiceReason, TestPrint};
 use session::staff_code::StaffCodeError;
-use session::{Session, Staff, StaffLevel};
+use session::{CardDate, Session, Staff, StaffLevel};
 
 /// What a masked value reads.
 pub(super) const MASK: &str = "•••";
@@ -102,5 +102,22 @@ fn device_health(tasks: &StaffView<'_>) -> DeviceHealth {
             .and_then(|q| q.oldest_age)
             .map_or(0, |age| i32::try_from(age.as_secs() / 60).unwrap_or(i32::MAX)),
         portal_failing: queue.is_some_and(|q| q.last_error.is_some()),
+        eid_valid_until: health.eid_valid_until.map(iso_date).unwrap_or_default().into(),
+        eid_renew_now: health.eid_valid_until.is_some_and(renew_now),
     }
+}
+
+/// `2027-12-31`: the date as maintainers and the DV write it.
+fn iso_date(date: CardDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year.unwrap_or(0), date.month.unwrap_or(0), date.day.unwrap_or(0))
+}
+
+/// Whether the authorisation ends within the days the journal warns of
+/// ([`card_reader::RENEW_AHEAD_DAYS`]).
+fn renew_now(last_day: CardDate) -> bool {
+    let (Some(year), Some(month), Some(day)) = (last_day.year, last_day.month, last_day.day) else { return true };
+    let Some(last) = chrono::NaiveDate::from_ymd_opt(i32::from(year), u32::from(month), u32::from(day)) else {
+        return true;
+    };
+    (last - chrono::Local::now().date_naive()).num_days() <= card_reader::RENEW_AHEAD_DAYS as i64
 }

@@ -289,6 +289,12 @@ impl SimulatedReader {
 }
 
 impl CardReader for SimulatedReader {
+    fn authorisation_valid_until(&self) -> Option<session::CardDate> {
+        let state = self.slot.lock();
+        let last = state.personalisation.as_ref()?.config.valid_until();
+        Some(session::CardDate::new(last.year, last.month, last.day))
+    }
+
     fn next_event(&mut self, timeout: Duration) -> Option<CardEvent> {
         let (lock, changed) = &*self.slot.state;
         let state = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -229,3 +229,18 @@ fn the_staff_page_shows_the_health_and_takes_the_terminal_out_of_service() -> Re
     walk.tap("Start")?;
     walk.expect(Step::Catalogue)
 }
+
+#[test]
+fn the_staff_page_says_until_when_the_eid_authorisation_is_valid() -> Result<()> {
+    use chrono::Datelike;
+    let mut walk = scene("assist-eid-authorisation")?;
+    let card = walk.card().clone();
+    card.slot.insert(&card.file)?;
+    walk.wait_until("the card", session::Session::card_present)?;
+    unlock(&mut walk, &staff_seeds()?.staff)?;
+    // The demo's terminal certificate ends with next year (DV: the year after).
+    let last_day = format!("{}-12-31", chrono::Local::now().year() + 1);
+    assert_says(&walk, "eID-Berechtigung");
+    assert_says(&walk, &format!("✓ gültig bis {last_day}"));
+    walk.shot("tasks")
+}

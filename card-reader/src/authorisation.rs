@@ -85,13 +85,6 @@ impl Authorisation {
         Arc::clone(&self.config)
     }
 
-    /// The last day the authorisation in force is valid, as the session
-    /// writes dates.
-    pub fn valid_until(&self) -> session::CardDate {
-        let last = self.config.valid_until();
-        session::CardDate::new(last.year, last.month, last.day)
-    }
-
     /// Whether the authorisation in force has expired.
     pub fn lapsed(&self) -> bool {
         self.lapsed

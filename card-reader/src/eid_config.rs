@@ -222,6 +222,13 @@ impl EidConfig {
         self.chain.dv.expiration.min(self.chain.terminal.expiration)
     }
 
+    /// [`EidConfig::valid_until`] as the session writes dates, for the
+    /// staff's health page.
+    pub fn last_day(&self) -> session::CardDate {
+        let last = self.valid_until();
+        session::CardDate::new(last.year, last.month, last.day)
+    }
+
     /// The verified DV and terminal certificates.
     pub fn chain(&self) -> &TerminalChain {
         &self.chain

@@ -211,7 +211,7 @@ impl PcscReader {
 
 impl CardReader for PcscReader {
     fn authorisation_valid_until(&self) -> Option<session::CardDate> {
-        Some(self.authorisation.valid_until())
+        Some(self.authorisation.config().last_day())
     }
 
     fn next_event(&mut self, timeout: Duration) -> Option<CardEvent> {

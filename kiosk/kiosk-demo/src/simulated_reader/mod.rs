@@ -290,9 +290,7 @@ impl SimulatedReader {
 
 impl CardReader for SimulatedReader {
     fn authorisation_valid_until(&self) -> Option<session::CardDate> {
-        let state = self.slot.lock();
-        let last = state.personalisation.as_ref()?.config.valid_until();
-        Some(session::CardDate::new(last.year, last.month, last.day))
+        Some(self.slot.lock().personalisation.as_ref()?.config.last_day())
     }
 
     fn next_event(&mut self, timeout: Duration) -> Option<CardEvent> {
